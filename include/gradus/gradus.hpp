@@ -1,0 +1,45 @@
+// gradus: credit-graded, category-based supervision rules.
+//
+//   gradus::Engine engine = gradus::Engine::from_file("rules/w1.gradus");   // parse + check + compile
+//   gradus::SubjectTable data = gradus::load_csv(engine.plan().schema, "subjects.csv", "records.csv", {});
+//   gradus::Outcomes out = gradus::evaluate(engine.plan(), data, {.as_of = as_of_days, .threads = 2});
+//
+// Umbrella header: includes every stage.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "gradus/check/checker.hpp"
+#include "gradus/check/schema.hpp"
+#include "gradus/core/date.hpp"
+#include "gradus/core/decimal.hpp"
+#include "gradus/core/diagnostic.hpp"
+#include "gradus/core/error.hpp"
+#include "gradus/core/source.hpp"
+#include "gradus/eval/evaluator.hpp"
+#include "gradus/eval/subject_table.hpp"
+#include "gradus/io/csv.hpp"
+#include "gradus/io/writer.hpp"
+#include "gradus/plan/compiler.hpp"
+#include "gradus/plan/plan.hpp"
+#include "gradus/syntax/parser.hpp"
+
+namespace gradus {
+
+/// The result of running the front end (parse, check, compile) over one rulebook.
+struct Compilation {
+  std::shared_ptr<const Source> source;
+  Diagnostics diagnostics;          // parse and check diagnostics, sorted by position
+  std::shared_ptr<const Plan> plan; // null when there are errors
+  bool ok() const { return plan != nullptr; }
+  /// Every diagnostic rendered as the CLI prints it.
+  std::string render() const;
+};
+
+/// Parses, checks and compiles rule text. Never throws for bad rule text.
+Compilation compile_source(Source source);
+/// The same for a file; throws IoError when the file cannot be read.
+Compilation compile_file(const std::string& path);
+
+}  // namespace gradus

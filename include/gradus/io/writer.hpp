@@ -1,0 +1,41 @@
+// Writing outcomes (CSV or JSON Lines) and the summary.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "gradus/eval/evaluator.hpp"
+
+namespace gradus {
+
+enum class OutputFormat { csv, jsonl };
+
+/// One row per subject in table order. CSV header:
+///   id,score,tier,sampling,interval_days,incentives,measures,overrides,error
+/// Lists (incentives, measures, overrides) are joined with ';'. Scores are
+/// printed exactly (shortest decimal). A failed subject has an empty score
+/// and tier and its message in `error`.
+void write_outcomes(std::ostream& out, const Plan& plan, const SubjectTable& table,
+                    const Outcomes& outcomes, OutputFormat format);
+
+/// Subjects per category and tier, plus the exact score sum.
+struct Summary {
+  std::string category_field;                      // subject field grouped by; empty = none
+  std::vector<std::string> categories;             // sorted
+  std::vector<std::string> tiers;                  // best first
+  std::vector<std::vector<std::size_t>> counts;    // [category][tier]
+  std::vector<std::size_t> tier_totals;            // per tier
+  std::size_t failed = 0;                          // subjects whose evaluation failed
+  std::size_t subjects = 0;
+  std::int64_t score_sum = 0;                      // scaled, exact (subjects that did not fail)
+  bool score_sum_overflow = false;
+};
+
+Summary summarize(const Plan& plan, const SubjectTable& table, const Outcomes& outcomes);
+/// Text table, then `score_sum=...` with 6 decimals.
+std::string format_summary(const Summary& summary);
+
+}  // namespace gradus

@@ -1,0 +1,562 @@
+#include "gradus/eval/evaluator.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <bit>
+#include <mutex>
+#include <thread>
+
+#include <Eigen/Core>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "gradus/core/date.hpp"
+#include "gradus/core/decimal.hpp"
+#include "gradus/core/error.hpp"
+#include "runner.hpp"
+
+namespace gradus {
+namespace detail {
+
+namespace {
+
+using Column = Eigen::Array<std::int64_t, Eigen::Dynamic, 1>;
+using In = Eigen::Map<const Column>;
+using Out = Eigen::Map<Column>;
+
+/// Calls f(i) for every position: all of 0..n, or those listed in sel.
+template <class F>
+inline void each(const std::int32_t* sel, std::size_t sel_n, bool all, std::size_t n, F&& f) {
+  if (all) {
+    for (std::size_t i = 0; i < n; ++i) f(i);
+  } else {
+    for (std::size_t k = 0; k < sel_n; ++k) f(static_cast<std::size_t>(sel[k]));
+  }
+}
+
+}  // namespace
+
+Runner::Runner(const Plan& plan, const SubjectTable& table, std::int64_t as_of)
+    : plan_(plan), table_(table), as_of_(as_of) {
+  bufs_.resize(plan.register_level.size());
+  regs_.assign(plan.register_level.size(), nullptr);
+  sel_bufs_.resize(plan.selection_level.size());
+  sel_ptr_.assign(plan.selection_level.size(), nullptr);
+  sel_size_.assign(plan.selection_level.size(), 0);
+  kind_size_.assign(plan.schema.kinds.size(), 0);
+}
+
+std::int64_t* Runner::out(std::int32_t r) {
+  auto& b = bufs_[static_cast<std::size_t>(r)];
+  std::size_t need = plan_.register_level[static_cast<std::size_t>(r)] == Level::subject ? ns_ : nr_;
+  if (b.size() < need) b.resize(need);
+  regs_[static_cast<std::size_t>(r)] = b.data();
+  return b.data();
+}
+
+void Runner::ensure_record_subject() {
+  if (rec_subject_ready_) return;
+  if (rec_subject_.size() < nr_) rec_subject_.resize(nr_);
+  const std::int64_t* off = table_.record_offsets.data() + s0_;
+  std::int32_t* rs = rec_subject_.data();
+  for (std::size_t s = 0; s < ns_; ++s) {
+    const auto e = static_cast<std::size_t>(off[s + 1]) - r0_;
+    for (auto i = static_cast<std::size_t>(off[s]) - r0_; i < e; ++i) rs[i] = static_cast<std::int32_t>(s);
+  }
+  rec_subject_ready_ = true;
+}
+
+void Runner::ensure_by_kind() {
+  if (by_kind_ready_) return;
+  // one pass: each record's index goes to its kind's list
+  const std::size_t nk = plan_.schema.kinds.size();
+  if (by_kind_.size() < nk * nr_) by_kind_.resize(nk * nr_);
+  std::int32_t* tail[64];
+  for (std::size_t k = 0; k < nk; ++k) tail[k] = by_kind_.data() + k * nr_;
+  const std::int64_t* kind = table_.record_kind.data() + r0_;
+  for (std::size_t i = 0; i < nr_; ++i) *tail[kind[i]]++ = static_cast<std::int32_t>(i);
+  for (std::size_t k = 0; k < nk; ++k) kind_size_[k] = static_cast<std::size_t>(tail[k] - (by_kind_.data() + k * nr_));
+  by_kind_ready_ = true;
+}
+
+void Runner::run(std::size_t first, std::size_t count) {
+  s0_ = first;
+  ns_ = count;
+  r0_ = static_cast<std::size_t>(table_.record_offsets[first]);
+  nr_ = static_cast<std::size_t>(table_.record_offsets[first + count]) - r0_;
+  rec_subject_ready_ = false;
+  by_kind_ready_ = false;
+  errors_.clear();
+  const std::int64_t* kind = table_.record_kind.data() + r0_;
+  const auto nk = static_cast<std::int64_t>(plan_.schema.kinds.size());
+  std::int64_t bad = 0;
+  for (std::size_t i = 0; i < nr_; ++i) bad |= static_cast<std::int64_t>(kind[i] < 0 || kind[i] >= nk);
+  if (bad) throw UsageError(fmt::format("evaluate: a record of subjects {}..{} has a kind outside the schema's {} kinds",
+                                        first, first + count - 1, nk));
+  const auto& code = plan_.code;
+  for (std::size_t k = 0; k < code.size(); ++k) exec(code[k], static_cast<std::int32_t>(k));
+}
+
+std::string Runner::describe(const PositionError& e) const {
+  const Instr& in = plan_.code[static_cast<std::size_t>(e.instr)];
+  std::string where;
+  std::string text;
+  if (plan_.source) {
+    Location loc = plan_.source->location(in.span.begin);
+    where = fmt::format("{}:{}:{}", plan_.source->name(), loc.line, loc.column);
+    text = std::string(plan_.source->slice(in.span));
+    if (text.size() > 80) text = text.substr(0, 77) + "...";
+  }
+  const char* what = e.fault == Fault::division_by_zero ? "division by zero"
+                     : e.fault == Fault::bad_code       ? "a value outside its enumeration"
+                                                        : "arithmetic overflow";
+  return fmt::format("{} in `{}` at {}", what, text, where);
+}
+
+void Runner::exec(const Instr& in, std::int32_t index) {
+  const bool all = in.sel < 0;
+  const std::int32_t* sel = all ? nullptr : sel_ptr_[static_cast<std::size_t>(in.sel)];
+  const std::size_t sel_n = all ? 0 : sel_size_[static_cast<std::size_t>(in.sel)];
+  const std::size_t n = in.level == Level::subject ? ns_ : nr_;
+  auto A = [&] { return regs_[static_cast<std::size_t>(in.a)]; };
+  auto B = [&] { return regs_[static_cast<std::size_t>(in.b)]; };
+  auto fail = [&](std::size_t i, Fault why) {
+    errors_.push_back({in.level, static_cast<std::int32_t>(i), index, why});
+  };
+  // an operation that can fail: f(x, y, out) -> ok
+  auto checked = [&](auto f, bool division_on_fail) {
+    std::int64_t* d = out(in.dst);
+    const std::int64_t* a = A();
+    if (in.b < 0) {
+      const std::int64_t k = in.imm;
+      each(sel, sel_n, all, n, [&](std::size_t i) {
+        if (!f(a[i], k, d[i])) { d[i] = 0; fail(i, division_on_fail && k == 0 ? Fault::division_by_zero : Fault::overflow); }
+      });
+    } else {
+      const std::int64_t* b = B();
+      each(sel, sel_n, all, n, [&](std::size_t i) {
+        if (!f(a[i], b[i], d[i])) { d[i] = 0; fail(i, division_on_fail && b[i] == 0 ? Fault::division_by_zero : Fault::overflow); }
+      });
+    }
+  };
+  // a total operation: f(x, y) -> value; dense runs go through Eigen
+  auto total = [&](auto f, auto dense) {
+    const std::int64_t* a = A();
+    if (all && in.dst != in.a) {
+      const auto len = static_cast<Eigen::Index>(n);
+      Out d(out(in.dst), len);
+      if (in.b < 0) dense(d, In(a, len), in.imm);
+      else dense(d, In(a, len), In(B(), len));
+      return;
+    }
+    std::int64_t* d = out(in.dst);
+    a = A();  // dst may be a itself (tier updates in place)
+    if (in.b < 0) {
+      const std::int64_t k = in.imm;
+      each(sel, sel_n, all, n, [&](std::size_t i) { d[i] = f(a[i], k); });
+    } else {
+      const std::int64_t* b = B();
+      each(sel, sel_n, all, n, [&](std::size_t i) { d[i] = f(a[i], b[i]); });
+    }
+  };
+  auto make_sel = [&](std::int32_t slot) -> std::vector<std::int32_t>& {
+    return sel_bufs_[static_cast<std::size_t>(slot)];
+  };
+  auto publish = [&](std::int32_t slot, std::size_t size) {
+    sel_ptr_[static_cast<std::size_t>(slot)] = sel_bufs_[static_cast<std::size_t>(slot)].data();
+    sel_size_[static_cast<std::size_t>(slot)] = size;
+  };
+
+  switch (in.op) {
+    case Op::constant: {
+      std::int64_t* d = out(in.dst);
+      const std::int64_t k = in.imm;
+      each(sel, sel_n, all, n, [&](std::size_t i) { d[i] = k; });
+      break;
+    }
+    case Op::as_of_offset:
+    case Op::as_of_months: {
+      std::int64_t* d = out(in.dst);
+      const std::int64_t k = in.op == Op::as_of_offset ? as_of_ + in.imm : date::add_months(as_of_, in.imm);
+      each(sel, sel_n, all, n, [&](std::size_t i) { d[i] = k; });
+      break;
+    }
+    case Op::load_subject:
+      regs_[static_cast<std::size_t>(in.dst)] = table_.subject_columns[static_cast<std::size_t>(in.a)].data() + s0_;
+      break;
+    case Op::load_record:
+      regs_[static_cast<std::size_t>(in.dst)] =
+          (in.a < 0 ? table_.record_kind.data() : table_.record_columns[static_cast<std::size_t>(in.a)].data()) + r0_;
+      break;
+    case Op::broadcast: {
+      ensure_record_subject();
+      std::int64_t* d = out(in.dst);
+      const std::int64_t* a = A();
+      const std::int32_t* rs = rec_subject_.data();
+      each(sel, sel_n, all, n, [&](std::size_t i) { d[i] = a[rs[i]]; });
+      break;
+    }
+    case Op::copy: {
+      std::int64_t* d = out(in.dst);
+      const std::int64_t* a = A();
+      each(sel, sel_n, all, n, [&](std::size_t i) { d[i] = a[i]; });
+      break;
+    }
+    case Op::add: checked([](std::int64_t x, std::int64_t y, std::int64_t& r) { return decimal::add(x, y, r); }, false); break;
+    case Op::sub: checked([](std::int64_t x, std::int64_t y, std::int64_t& r) { return decimal::sub(x, y, r); }, false); break;
+    case Op::mul: checked([](std::int64_t x, std::int64_t y, std::int64_t& r) { return decimal::mul(x, y, r); }, false); break;
+    case Op::mul_int:
+      checked([](std::int64_t x, std::int64_t y, std::int64_t& r) { return !__builtin_mul_overflow(x, y, &r); }, false);
+      break;
+    case Op::div: checked([](std::int64_t x, std::int64_t y, std::int64_t& r) { return decimal::div(x, y, r); }, true); break;
+    case Op::neg:
+      checked([](std::int64_t x, std::int64_t, std::int64_t& r) { return !__builtin_sub_overflow(std::int64_t{0}, x, &r); }, false);
+      break;
+    case Op::abs:
+      checked([](std::int64_t x, std::int64_t, std::int64_t& r) {
+        if (x == INT64_MIN) return false;
+        r = x < 0 ? -x : x;
+        return true;
+      }, false);
+      break;
+    case Op::scale_int:
+      checked([](std::int64_t x, std::int64_t, std::int64_t& r) { return decimal::from_int(x, r); }, false);
+      break;
+    case Op::min:
+      total([](std::int64_t x, std::int64_t y) { return x < y ? x : y; },
+            [](Out& d, const In& a, const auto& b) { d = a.min(b); });
+      break;
+    case Op::max:
+      total([](std::int64_t x, std::int64_t y) { return x > y ? x : y; },
+            [](Out& d, const In& a, const auto& b) { d = a.max(b); });
+      break;
+#define GRADUS_CMP(OPNAME, SYM)                                                   \
+  case Op::OPNAME:                                                                \
+    total([](std::int64_t x, std::int64_t y) -> std::int64_t { return x SYM y; }, \
+          [](Out& d, const In& a, const auto& b) { d = (a SYM b).template cast<std::int64_t>(); }); \
+    break;
+      GRADUS_CMP(eq, ==)
+      GRADUS_CMP(ne, !=)
+      GRADUS_CMP(lt, <)
+      GRADUS_CMP(le, <=)
+      GRADUS_CMP(gt, >)
+      GRADUS_CMP(ge, >=)
+#undef GRADUS_CMP
+    case Op::logical_not: {
+      std::int64_t* d = out(in.dst);
+      const std::int64_t* a = A();
+      each(sel, sel_n, all, n, [&](std::size_t i) { d[i] = a[i] == 0; });
+      break;
+    }
+    case Op::band: {
+      const PlanBandTable& t = plan_.band_tables[static_cast<std::size_t>(in.imm)];
+      // values are whole millionths, so "key > b" is "key >= b + 1": one threshold per bound,
+      // and the key's segment is the number of thresholds it reaches
+      std::int64_t thresholds[8];
+      std::size_t nb = 0;
+      for (std::size_t j = 0; j < t.bounds.size(); ++j) {
+        if (!t.inclusive[j] && t.bounds[j] == INT64_MAX) break;  // never passed, nor anything after it
+        if (nb == 8) { nb = 9; break; }
+        thresholds[nb++] = t.inclusive[j] ? t.bounds[j] : t.bounds[j] + 1;
+      }
+      std::int64_t* d = out(in.dst);
+      const std::int64_t* a = A();
+      const std::int64_t* vals = t.segment_values.data();
+      auto small = [&](auto nb_const) {
+        constexpr std::size_t N = decltype(nb_const)::value;
+        each(sel, sel_n, all, n, [&](std::size_t i) {
+          const std::int64_t key = a[i];
+          std::size_t k = 0;
+          for (std::size_t j = 0; j < N; ++j) k += key >= thresholds[j];
+          d[i] = vals[k];
+        });
+      };
+      switch (nb) {
+        case 0: small(std::integral_constant<std::size_t, 0>{}); break;
+        case 1: small(std::integral_constant<std::size_t, 1>{}); break;
+        case 2: small(std::integral_constant<std::size_t, 2>{}); break;
+        case 3: small(std::integral_constant<std::size_t, 3>{}); break;
+        case 4: small(std::integral_constant<std::size_t, 4>{}); break;
+        case 5: small(std::integral_constant<std::size_t, 5>{}); break;
+        case 6: small(std::integral_constant<std::size_t, 6>{}); break;
+        case 7: small(std::integral_constant<std::size_t, 7>{}); break;
+        case 8: small(std::integral_constant<std::size_t, 8>{}); break;
+        default: {
+          const std::size_t nbig = t.bounds.size();
+          const std::int64_t* bounds = t.bounds.data();
+          const std::uint8_t* incl = t.inclusive.data();
+          each(sel, sel_n, all, n, [&](std::size_t i) {
+            const std::int64_t key = a[i];
+            std::size_t lo = 0, hi = nbig;  // bounds passed form a prefix: binary search its end
+            while (lo < hi) {
+              std::size_t mid = (lo + hi) / 2;
+              if (key > bounds[mid] || (key == bounds[mid] && incl[mid])) lo = mid + 1;
+              else hi = mid;
+            }
+            d[i] = vals[lo];
+          });
+        }
+      }
+      break;
+    }
+    case Op::lookup: {
+      const auto& table = plan_.lookup_tables[static_cast<std::size_t>(in.imm)].values;
+      const std::int64_t* vals = table.data();
+      const auto size = static_cast<std::uint64_t>(table.size());
+      std::int64_t* d = out(in.dst);
+      const std::int64_t* a = A();
+      // codes come from the data: one outside the enumeration fails its subject, never reads out of bounds
+      std::uint64_t bad = 0;
+      each(sel, sel_n, all, n, [&](std::size_t i) {
+        const auto code = static_cast<std::uint64_t>(a[i]);
+        const bool ok = code < size;
+        bad |= !ok;
+        d[i] = vals[ok ? code : 0];
+      });
+      if (bad)
+        each(sel, sel_n, all, n, [&](std::size_t i) {
+          if (static_cast<std::uint64_t>(a[i]) >= size) {
+            d[i] = 0;
+            fail(i, Fault::bad_code);
+          }
+        });
+      break;
+    }
+    case Op::sel_true:
+    case Op::sel_false: {
+      auto& s = make_sel(in.dst);
+      if (s.size() < n) s.resize(n);
+      const std::int64_t* a = A();
+      std::size_t m = 0;
+      std::int32_t* o = s.data();
+      if (in.op == Op::sel_true) {
+        each(sel, sel_n, all, n, [&](std::size_t i) { o[m] = static_cast<std::int32_t>(i); m += a[i] != 0; });
+      } else {
+        each(sel, sel_n, all, n, [&](std::size_t i) { o[m] = static_cast<std::int32_t>(i); m += a[i] == 0; });
+      }
+      publish(in.dst, m);
+      break;
+    }
+    case Op::sel_cmp: {
+      auto& s = make_sel(in.dst);
+      if (s.size() < n) s.resize(n);
+      const std::int64_t* a = A();
+      const std::int64_t k = in.imm;
+      std::size_t m = 0;
+      std::int32_t* o = s.data();
+      auto select = [&](auto test) {
+        each(sel, sel_n, all, n, [&](std::size_t i) { o[m] = static_cast<std::int32_t>(i); m += test(a[i]); });
+      };
+      switch (static_cast<Op>(in.b)) {
+        case Op::eq: select([k](std::int64_t x) { return x == k; }); break;
+        case Op::ne: select([k](std::int64_t x) { return x != k; }); break;
+        case Op::lt: select([k](std::int64_t x) { return x < k; }); break;
+        case Op::le: select([k](std::int64_t x) { return x <= k; }); break;
+        case Op::gt: select([k](std::int64_t x) { return x > k; }); break;
+        case Op::ge: select([k](std::int64_t x) { return x >= k; }); break;
+        default: throw UsageError("internal: sel_cmp with a non-comparison");
+      }
+      publish(in.dst, m);
+      break;
+    }
+    case Op::sel_minus: {
+      auto& s = make_sel(in.dst);
+      if (s.size() < n) s.resize(n);
+      const std::int32_t* drop = sel_ptr_[static_cast<std::size_t>(in.a)];
+      const std::size_t drop_n = sel_size_[static_cast<std::size_t>(in.a)];
+      std::size_t m = 0, j = 0;
+      std::int32_t* o = s.data();
+      each(sel, sel_n, all, n, [&](std::size_t i) {
+        while (j < drop_n && static_cast<std::size_t>(drop[j]) < i) ++j;
+        if (j < drop_n && static_cast<std::size_t>(drop[j]) == i) return;
+        o[m++] = static_cast<std::int32_t>(i);
+      });
+      publish(in.dst, m);
+      break;
+    }
+    case Op::sel_kinds: {
+      const std::uint64_t mask = static_cast<std::uint64_t>(in.imm);
+      const std::int64_t* kind = table_.record_kind.data() + r0_;
+      if (all && std::popcount(mask) == 1) {
+        ensure_by_kind();
+        auto k = static_cast<std::size_t>(std::countr_zero(mask));
+        if (k < plan_.schema.kinds.size()) {
+          sel_ptr_[static_cast<std::size_t>(in.dst)] = by_kind_.data() + k * nr_;
+          sel_size_[static_cast<std::size_t>(in.dst)] = kind_size_[k];
+        } else {
+          sel_size_[static_cast<std::size_t>(in.dst)] = 0;
+        }
+        break;
+      }
+      auto& s = make_sel(in.dst);
+      if (s.size() < nr_) s.resize(nr_);
+      std::int32_t* o = s.data();
+      std::size_t m = 0;
+      auto scan = [&](std::size_t b, std::size_t e) {
+        for (std::size_t i = b; i < e; ++i) {
+          o[m] = static_cast<std::int32_t>(i);
+          m += (mask >> kind[i]) & 1;
+        }
+      };
+      if (all) {
+        scan(0, nr_);
+      } else {
+        const auto& off = table_.record_offsets;
+        for (std::size_t k = 0; k < sel_n; ++k) {
+          std::size_t sj = s0_ + static_cast<std::size_t>(sel[k]);
+          scan(static_cast<std::size_t>(off[sj]) - r0_, static_cast<std::size_t>(off[sj + 1]) - r0_);
+        }
+      }
+      publish(in.dst, m);
+      break;
+    }
+    case Op::agg_sum:
+    case Op::agg_count:
+    case Op::agg_any: {
+      ensure_record_subject();
+      std::int64_t* d = out(in.dst);
+      std::fill(d, d + ns_, 0);
+      const std::int32_t* rs = rec_subject_.data();
+      const std::int32_t* rsel = sel_ptr_[static_cast<std::size_t>(in.b)];
+      const std::size_t rn = sel_size_[static_cast<std::size_t>(in.b)];
+      // selections are ascending and a subject's records contiguous, so each subject's
+      // records form one run: accumulate in a register, store once per subject
+      const std::int64_t* a = in.op == Op::agg_sum ? A() : nullptr;
+      std::size_t k = 0;
+      while (k < rn) {
+        const std::int32_t subject = rs[rsel[k]];
+        std::int64_t acc = 0;
+        bool overflow = false;
+        std::size_t run = k;
+        while (run < rn && rs[rsel[run]] == subject) ++run;
+        if (in.op == Op::agg_sum) {
+          for (std::size_t j = k; j < run; ++j) overflow |= __builtin_add_overflow(acc, a[rsel[j]], &acc);
+        } else if (in.op == Op::agg_count) {
+          acc = static_cast<std::int64_t>(run - k) * decimal::kScale;
+        } else {
+          acc = 1;
+        }
+        if (overflow) {
+          errors_.push_back({Level::subject, subject, index, Fault::overflow});
+          acc = 0;
+        }
+        d[subject] = acc;
+        k = run;
+      }
+      break;
+    }
+    case Op::agg_min:
+    case Op::agg_max: {
+      ensure_record_subject();
+      std::int64_t* d = out(in.dst);
+      const std::int32_t* rs = rec_subject_.data();
+      const std::int32_t* rsel = sel_ptr_[static_cast<std::size_t>(in.b)];
+      const std::size_t rn = sel_size_[static_cast<std::size_t>(in.b)];
+      const std::int64_t* a = A();
+      std::vector<std::uint8_t> seen(ns_, 0);
+      const bool is_min = in.op == Op::agg_min;
+      for (std::size_t k = 0; k < rn; ++k) {
+        const std::size_t i = static_cast<std::size_t>(rsel[k]);
+        const std::size_t s = static_cast<std::size_t>(rs[i]);
+        if (!seen[s]) {
+          d[s] = a[i];
+          seen[s] = 1;
+        } else if (is_min ? a[i] < d[s] : a[i] > d[s]) {
+          d[s] = a[i];
+        }
+      }
+      break;
+    }
+  }
+}
+
+}  // namespace detail
+
+Outcomes evaluate(const Plan& plan, const SubjectTable& table, const EvalOptions& options) {
+  Outcomes out;
+  evaluate(plan, table, options, out);
+  return out;
+}
+
+void evaluate(const Plan& plan, const SubjectTable& table, const EvalOptions& options, Outcomes& out) {
+  // the shape is checked up front; codes where they are used (kinds per chunk, enum codes in lookups)
+  table.validate(plan.schema, true);
+  if (options.chunk_size == 0) throw UsageError("evaluate: chunk_size must be at least 1");
+  if (plan.score_reg < 0 || plan.tier_reg < 0) throw UsageError("evaluate: the plan computes no score or tier");
+  const std::size_t n = table.subject_count();
+  // every element is written below, so growing without clearing is enough
+  out.score.resize(n);
+  out.tier.resize(n);
+  out.overrides.resize(n);
+  out.errors.clear();
+  const std::size_t chunk = options.chunk_size;
+  const std::size_t chunks = (n + chunk - 1) / chunk;
+  unsigned threads = options.threads == 0 ? std::max(1u, std::thread::hardware_concurrency()) : options.threads;
+  threads = static_cast<unsigned>(std::min<std::size_t>(threads, std::max<std::size_t>(chunks, 1)));
+
+  std::atomic<std::size_t> next{0}, done{0};
+  std::mutex errors_mutex;
+  std::vector<Outcomes::SubjectError> errors;
+  std::exception_ptr failure;
+
+  auto work = [&] {
+    try {
+      detail::Runner runner(plan, table, options.as_of);
+      std::vector<Outcomes::SubjectError> local;
+      for (;;) {
+        std::size_t c = next.fetch_add(1);
+        if (c >= chunks) break;
+        std::size_t first = c * chunk, count = std::min(chunk, n - first);
+        runner.run(first, count);
+        const std::int64_t* score = runner.reg(plan.score_reg);
+        const std::int64_t* tier = runner.reg(plan.tier_reg);
+        for (std::size_t i = 0; i < count; ++i) {
+          out.score[first + i] = score[i];
+          out.tier[first + i] = static_cast<std::int32_t>(tier[i]);
+        }
+        std::uint64_t* fired = out.overrides.data() + first;
+        std::fill(fired, fired + count, 0);
+        for (std::size_t k = 0; k < plan.overrides.size(); ++k) {
+          const std::int64_t* when = runner.reg(plan.overrides[k].when_reg);
+          for (std::size_t i = 0; i < count; ++i) fired[i] |= static_cast<std::uint64_t>(when[i] != 0) << k;
+        }
+        for (const auto& e : runner.errors()) {
+          std::size_t s = e.level == Level::subject
+                              ? static_cast<std::size_t>(e.position)
+                              : static_cast<std::size_t>(runner.record_subject()[static_cast<std::size_t>(e.position)]);
+          local.push_back({first + s, runner.describe(e)});
+        }
+        std::size_t d = done.fetch_add(count) + count;
+        if (options.progress && (c % 64 == 0 || d == n)) options.progress(d, n);
+      }
+      std::lock_guard<std::mutex> lock(errors_mutex);
+      errors.insert(errors.end(), std::make_move_iterator(local.begin()), std::make_move_iterator(local.end()));
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(errors_mutex);
+      if (!failure) failure = std::current_exception();
+    }
+  };
+
+  if (threads <= 1) {
+    work();
+  } else {
+    std::vector<std::thread> pool;
+    for (unsigned t = 0; t < threads; ++t) pool.emplace_back(work);
+    for (auto& t : pool) t.join();
+  }
+  if (failure) std::rethrow_exception(failure);
+
+  // the first error of each subject, in subject order: the same whatever the threads
+  std::stable_sort(errors.begin(), errors.end(),
+                   [](const auto& a, const auto& b) { return a.subject < b.subject; });
+  for (const auto& e : errors) {
+    if (!out.errors.empty() && out.errors.back().subject == e.subject) continue;
+    out.errors.push_back(e);
+    out.tier[e.subject] = -1;
+    out.score[e.subject] = 0;
+  }
+  spdlog::debug("gradus: evaluated {} subjects in {} chunks on {} threads, {} failed", n, chunks, threads,
+                out.errors.size());
+}
+
+}  // namespace gradus

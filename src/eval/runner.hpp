@@ -1,0 +1,77 @@
+// Runs a Plan over one chunk of subjects. Private to the eval stage.
+//
+// A Runner owns the buffers of one worker thread and is reused chunk after
+// chunk. After run(), its registers and selections hold the chunk's values,
+// which explain() reads back.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "gradus/eval/subject_table.hpp"
+#include "gradus/plan/plan.hpp"
+
+namespace gradus::detail {
+
+/// Why an instruction could not compute a value.
+enum class Fault : std::uint8_t { overflow, division_by_zero, bad_code };
+
+/// A run-time error at one position of one instruction.
+struct PositionError {
+  Level level;
+  std::int32_t position;  // chunk-relative
+  std::int32_t instr;     // index into Plan::code
+  Fault fault;
+};
+
+class Runner {
+ public:
+  Runner(const Plan& plan, const SubjectTable& table, std::int64_t as_of);
+
+  /// Evaluates subjects [first, first + count).
+  void run(std::size_t first, std::size_t count);
+
+  std::size_t first_subject() const { return s0_; }
+  std::size_t subjects() const { return ns_; }
+  std::size_t first_record() const { return r0_; }
+  std::size_t records() const { return nr_; }
+
+  const std::int64_t* reg(std::int32_t r) const { return regs_[static_cast<std::size_t>(r)]; }
+  /// Positions of a selection (kAll = every position of the level is not stored: check is_all).
+  const std::int32_t* sel(std::int32_t s) const { return sel_ptr_[static_cast<std::size_t>(s)]; }
+  std::size_t sel_size(std::int32_t s) const { return sel_size_[static_cast<std::size_t>(s)]; }
+  /// Chunk-relative subject of each chunk-relative record.
+  const std::vector<std::int32_t>& record_subject() const { return rec_subject_; }
+  const std::vector<PositionError>& errors() const { return errors_; }
+
+  /// "division by zero in `a / b` at file:line:col".
+  std::string describe(const PositionError& e) const;
+
+ private:
+  const Plan& plan_;
+  const SubjectTable& table_;
+  std::int64_t as_of_;
+  std::size_t s0_ = 0, ns_ = 0, r0_ = 0, nr_ = 0;
+
+  std::vector<std::vector<std::int64_t>> bufs_;   // owned storage per register
+  std::vector<const std::int64_t*> regs_;         // current data of each register (buffer or column view)
+  std::vector<std::vector<std::int32_t>> sel_bufs_;
+  std::vector<const std::int32_t*> sel_ptr_;
+  std::vector<std::size_t> sel_size_;
+  std::vector<std::int32_t> rec_subject_;
+  bool rec_subject_ready_ = false;
+  // records of the chunk partitioned by kind (for single-kind selections):
+  // kind k's list starts at k * records()
+  std::vector<std::int32_t> by_kind_;
+  std::vector<std::size_t> kind_size_;
+  bool by_kind_ready_ = false;
+  std::vector<PositionError> errors_;
+
+  std::int64_t* out(std::int32_t r);
+  void ensure_record_subject();
+  void ensure_by_kind();
+  void exec(const Instr& in, std::int32_t index);
+};
+
+}  // namespace gradus::detail

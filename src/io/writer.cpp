@@ -1,0 +1,394 @@
+// Outcome writers (CSV, JSON Lines) and the summary.
+//
+// Rows are formatted by hand into one buffer that is flushed to the stream in
+// large blocks. Everything that depends only on the tier (its name and
+// supervision) is formatted once per tier.
+#include <algorithm>
+#include <cstring>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "gradus/core/date.hpp"
+#include "gradus/core/decimal.hpp"
+#include "gradus/core/error.hpp"
+#include "gradus/io/writer.hpp"
+
+namespace gradus {
+
+namespace {
+
+constexpr std::size_t kFlushAt = std::size_t{1} << 20;
+
+/// Appends the digits of v.
+inline void put_uint(std::string& out, std::uint64_t v) {
+  char buf[20];
+  char* e = buf + sizeof buf;
+  char* p = e;
+  do {
+    *--p = static_cast<char>('0' + v % 10);
+    v /= 10;
+  } while (v != 0);
+  out.append(p, static_cast<std::size_t>(e - p));
+}
+
+inline void put_int(std::string& out, std::int64_t v) {
+  if (v < 0) {
+    out += '-';
+    put_uint(out, 0 - static_cast<std::uint64_t>(v));
+  } else {
+    put_uint(out, static_cast<std::uint64_t>(v));
+  }
+}
+
+/// decimal::format, without allocating: shortest exact text of a scaled value.
+inline void put_decimal(std::string& out, std::int64_t v) {
+  std::uint64_t mag = v < 0 ? 0 - static_cast<std::uint64_t>(v) : static_cast<std::uint64_t>(v);
+  if (v < 0) out += '-';
+  const auto scale = static_cast<std::uint64_t>(decimal::kScale);
+  put_uint(out, mag / scale);
+  std::uint64_t frac = mag % scale;
+  if (frac == 0) return;
+  int digits = decimal::kDigits;
+  while (frac % 10 == 0) frac /= 10, --digits;
+  char buf[decimal::kDigits];
+  for (int i = digits - 1; i >= 0; --i) {
+    buf[i] = static_cast<char>('0' + frac % 10);
+    frac /= 10;
+  }
+  out += '.';
+  out.append(buf, static_cast<std::size_t>(digits));
+}
+
+inline bool csv_needs_quotes(std::string_view s) {
+  for (char c : s)
+    if (c == ',' || c == '"' || c == '\n' || c == '\r') return true;
+  return false;
+}
+
+void put_csv(std::string& out, std::string_view s) {
+  if (!csv_needs_quotes(s)) {
+    out += s;
+    return;
+  }
+  out += '"';
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+}
+
+/// A JSON string literal; UTF-8 passes through, control characters are escaped.
+void put_json(std::string& out, std::string_view s) {
+  out += '"';
+  std::size_t run = 0;  // start of the pending run of plain bytes
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s.data() + run, i - run);
+    run = i + 1;
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      default: out += fmt::format("\\u{:04x}", c);
+    }
+  }
+  out.append(s.data() + run, s.size() - run);
+  out += '"';
+}
+
+std::string join_csv(const std::vector<std::string>& items) {
+  std::string joined;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i) joined += ';';
+    joined += items[i];
+  }
+  std::string out;
+  put_csv(out, joined);
+  return out;
+}
+
+std::string json_array(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i) out += ',';
+    put_json(out, items[i]);
+  }
+  out += ']';
+  return out;
+}
+
+void check_shapes(const Plan& plan, const SubjectTable& table, const Outcomes& outcomes) {
+  const std::size_t n = table.subject_count();
+  if (outcomes.score.size() != n || outcomes.tier.size() != n)
+    throw UsageError(fmt::format("outcomes hold {} scores and {} tiers for {} subjects", outcomes.score.size(),
+                                 outcomes.tier.size(), n));
+  if (!outcomes.overrides.empty() && outcomes.overrides.size() != n)
+    throw UsageError(fmt::format("outcomes hold {} override masks for {} subjects", outcomes.overrides.size(), n));
+  for (std::size_t i = 0; i < n; ++i)
+    if (outcomes.tier[i] >= static_cast<std::int32_t>(plan.tiers.size()))
+      throw UsageError(fmt::format("subject {} has tier {}, the plan has {} tiers", i, outcomes.tier[i],
+                                   plan.tiers.size()));
+  for (const auto& e : outcomes.errors)
+    if (e.subject >= n) throw UsageError(fmt::format("outcome error for subject {} of {}", e.subject, n));
+}
+
+/// Walks Outcomes::errors (ascending by subject) alongside the subjects.
+class ErrorCursor {
+ public:
+  explicit ErrorCursor(const Outcomes& o) : errors_(o.errors) {}
+  /// The message of subject i's failure, or null.
+  const std::string* at(std::size_t i) {
+    while (next_ < errors_.size() && errors_[next_].subject < i) ++next_;
+    if (next_ < errors_.size() && errors_[next_].subject == i) return &errors_[next_].message;
+    return nullptr;
+  }
+
+ private:
+  const std::vector<Outcomes::SubjectError>& errors_;
+  std::size_t next_ = 0;
+};
+
+/// Names of the overrides in a mask, formatted once per distinct mask in a row of masks.
+class OverrideNames {
+ public:
+  OverrideNames(const Plan& plan, bool json) : plan_(plan), json_(json) { last_ = render(0); }
+  const std::string& get(std::uint64_t mask) {
+    if (mask != mask_) {
+      mask_ = mask;
+      last_ = render(mask);
+    }
+    return last_;
+  }
+
+ private:
+  std::string render(std::uint64_t mask) const {
+    std::vector<std::string> names;
+    for (std::size_t k = 0; k < plan_.overrides.size() && k < 64; ++k)
+      if ((mask >> k) & 1) names.push_back(plan_.overrides[k].name);
+    return json_ ? json_array(names) : join_csv(names);
+  }
+  const Plan& plan_;
+  bool json_;
+  std::uint64_t mask_ = 0;
+  std::string last_;
+};
+
+}  // namespace
+
+void write_outcomes(std::ostream& out, const Plan& plan, const SubjectTable& table, const Outcomes& outcomes,
+                    OutputFormat format) {
+  check_shapes(plan, table, outcomes);
+  const bool json = format == OutputFormat::jsonl;
+
+  // Everything from the tier to the measures, per tier.
+  std::vector<std::string> tier_text;
+  for (const auto& t : plan.tiers) {
+    const PlanSupervision& sv = t.supervision;
+    std::string s;
+    if (json) {
+      s += "\"tier\":";
+      put_json(s, t.name);
+      s += ",\"sampling\":";
+      if (sv.has_sampling) put_decimal(s, sv.sampling);
+      else s += "null";
+      s += ",\"interval_days\":";
+      if (sv.has_interval) put_int(s, sv.interval_days);
+      else s += "null";
+      s += ",\"incentives\":" + json_array(sv.incentives) + ",\"measures\":" + json_array(sv.measures);
+    } else {
+      put_csv(s, t.name);
+      s += ',';
+      if (sv.has_sampling) put_decimal(s, sv.sampling);
+      s += ',';
+      if (sv.has_interval) put_int(s, sv.interval_days);
+      s += ',' + join_csv(sv.incentives) + ',' + join_csv(sv.measures);
+    }
+    tier_text.push_back(std::move(s));
+  }
+
+  std::string buf;
+  buf.reserve(kFlushAt + 4096);
+  auto flush = [&] {
+    out.write(buf.data(), static_cast<std::streamsize>(buf.size()));
+    buf.clear();
+  };
+  if (!json) buf += "id,score,tier,sampling,interval_days,incentives,measures,overrides,error\n";
+
+  ErrorCursor errors(outcomes);
+  OverrideNames overrides(plan, json);
+  const std::size_t n = table.subject_count();
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::string* error = errors.at(i);
+    const std::int32_t tier = outcomes.tier[i];
+    const bool failed = error != nullptr || tier < 0;
+    static const std::string kFailed = "evaluation failed";
+    if (json) {
+      buf += "{\"id\":";
+      put_json(buf, table.ids[i]);
+      if (failed) {
+        buf += ",\"score\":null,\"tier\":null,\"sampling\":null,\"interval_days\":null,\"incentives\":[],"
+               "\"measures\":[],\"overrides\":[],\"error\":";
+        put_json(buf, error ? *error : kFailed);
+        buf += "}\n";
+      } else {
+        buf += ",\"score\":";
+        put_decimal(buf, outcomes.score[i]);
+        buf += ',';
+        buf += tier_text[static_cast<std::size_t>(tier)];
+        buf += ",\"overrides\":";
+        buf += overrides.get(outcomes.overrides.empty() ? 0 : outcomes.overrides[i]);
+        buf += ",\"error\":null}\n";
+      }
+    } else {
+      put_csv(buf, table.ids[i]);
+      if (failed) {
+        buf += ",,,,,,,,";
+        put_csv(buf, error ? *error : kFailed);
+        buf += '\n';
+      } else {
+        buf += ',';
+        put_decimal(buf, outcomes.score[i]);
+        buf += ',';
+        buf += tier_text[static_cast<std::size_t>(tier)];
+        buf += ',';
+        buf += overrides.get(outcomes.overrides.empty() ? 0 : outcomes.overrides[i]);
+        buf += ",\n";
+      }
+    }
+    if (buf.size() >= kFlushAt) flush();
+  }
+  flush();
+  out.flush();
+  if (!out) throw IoError("cannot write the outcomes");
+}
+
+Summary summarize(const Plan& plan, const SubjectTable& table, const Outcomes& outcomes) {
+  check_shapes(plan, table, outcomes);
+  Summary s;
+  const std::size_t n = table.subject_count();
+  const std::size_t nt = plan.tiers.size();
+  for (const auto& t : plan.tiers) s.tiers.push_back(t.name);
+  s.tier_totals.assign(nt, 0);
+  s.subjects = n;
+
+  const Schema& schema = plan.schema;
+  const std::vector<std::int64_t>* column = nullptr;
+  const FieldDef* field = nullptr;
+  if (plan.summary_field >= 0) {
+    const auto k = static_cast<std::size_t>(plan.summary_field);
+    if (k >= schema.subject_fields.size() || k >= table.subject_columns.size())
+      throw UsageError(fmt::format("summary field {} does not exist", plan.summary_field));
+    field = &schema.subject_fields[k];
+    column = &table.subject_columns[k];
+    s.category_field = field->name;
+  }
+
+  // Counts by category value (a code for enums), then named and sorted.
+  std::map<std::int64_t, std::vector<std::size_t>> by_value;
+  std::vector<std::size_t>* row = nullptr;
+  std::int64_t row_value = 0;
+  decimal::int128 sum = 0;
+  ErrorCursor errors(outcomes);
+  for (std::size_t i = 0; i < n; ++i) {
+    const bool failed = errors.at(i) != nullptr || outcomes.tier[i] < 0;
+    if (column) {
+      const std::int64_t v = (*column)[i];
+      if (!row || v != row_value) {
+        auto [it, fresh] = by_value.try_emplace(v);
+        if (fresh) it->second.assign(nt, 0);
+        row = &it->second;
+        row_value = v;
+      }
+    }
+    if (failed) {
+      ++s.failed;
+      continue;
+    }
+    const auto t = static_cast<std::size_t>(outcomes.tier[i]);
+    ++s.tier_totals[t];
+    if (row) ++(*row)[t];
+    sum += outcomes.score[i];
+  }
+  if (sum > INT64_MAX || sum < INT64_MIN) {
+    s.score_sum_overflow = true;
+    s.score_sum = sum > 0 ? INT64_MAX : INT64_MIN;
+  } else {
+    s.score_sum = static_cast<std::int64_t>(sum);
+  }
+
+  if (field) {
+    auto name_of = [&](std::int64_t v) -> std::string {
+      switch (field->type.kind) {
+        case TypeKind::enumeration: {
+          const auto e = static_cast<std::size_t>(field->type.enum_index);
+          if (e < schema.enums.size() && v >= 0 && static_cast<std::size_t>(v) < schema.enums[e].members.size())
+            return schema.enums[e].members[static_cast<std::size_t>(v)];
+          return fmt::format("#{}", v);
+        }
+        case TypeKind::boolean: return v ? "true" : "false";
+        case TypeKind::date: return date::format(v);
+        default: return decimal::format(v);
+      }
+    };
+    std::vector<std::pair<std::string, std::vector<std::size_t>>> named;
+    for (auto& [v, counts] : by_value) named.emplace_back(name_of(v), std::move(counts));
+    std::sort(named.begin(), named.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (auto& [name, counts] : named) {
+      s.categories.push_back(std::move(name));
+      s.counts.push_back(std::move(counts));
+    }
+  }
+  return s;
+}
+
+std::string format_summary(const Summary& s) {
+  // Rows: the categories, then the totals; columns: the tiers, then the row total.
+  std::vector<std::vector<std::string>> rows;
+  std::vector<std::string> head{s.category_field.empty() ? "category" : s.category_field};
+  for (const auto& t : s.tiers) head.push_back(t);
+  head.emplace_back("total");
+  rows.push_back(head);
+  auto add_row = [&](const std::string& name, const std::vector<std::size_t>& counts) {
+    std::vector<std::string> r{name};
+    std::size_t total = 0;
+    for (std::size_t c : counts) {
+      r.push_back(std::to_string(c));
+      total += c;
+    }
+    r.push_back(std::to_string(total));
+    rows.push_back(std::move(r));
+  };
+  for (std::size_t i = 0; i < s.categories.size(); ++i) add_row(s.categories[i], s.counts[i]);
+  add_row("total", s.tier_totals);
+
+  std::vector<std::size_t> width(head.size(), 0);
+  for (const auto& r : rows)
+    for (std::size_t c = 0; c < r.size() && c < width.size(); ++c) width[c] = std::max(width[c], r[c].size());
+  std::string out;
+  for (const auto& r : rows) {
+    for (std::size_t c = 0; c < r.size(); ++c) {
+      if (c == 0) {
+        out += r[c];
+        out.append(width[c] - r[c].size(), ' ');
+      } else {
+        out.append(2 + width[c] - r[c].size(), ' ');
+        out += r[c];
+      }
+    }
+    out += '\n';
+  }
+  out += fmt::format("subjects={} failed={}\n", s.subjects, s.failed);
+  out += "score_sum=";
+  out += s.score_sum_overflow ? std::string("overflow") : decimal::format_fixed(s.score_sum, 6);
+  out += '\n';
+  return out;
+}
+
+}  // namespace gradus
