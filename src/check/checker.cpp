@@ -126,16 +126,18 @@ class Checker {
   void header() {
     if (rb_.header.title.empty())
       d_.error(Code::E0105, rb_.header.span, "the rulebook needs a title: rulebook \"...\"");
-    auto date_ok = [&](const std::optional<std::string>& t) {
+    const auto& h = rb_.header;
+    auto date_ok = [&](const std::optional<std::string>& t, Span at) {
       if (t && !date::parse(*t))
-        d_.error(Code::E0102, rb_.header.span, fmt::format("'{}' is not a calendar date", *t));
+        d_.error(Code::E0102, at.empty() ? h.span : at, fmt::format("'{}' is not a calendar date", *t));
     };
-    date_ok(rb_.header.effective_from);
-    date_ok(rb_.header.effective_to);
-    if (rb_.header.effective_from && rb_.header.effective_to) {
-      auto a = date::parse(*rb_.header.effective_from), b = date::parse(*rb_.header.effective_to);
+    date_ok(h.effective_from, h.effective_from_span);
+    date_ok(h.effective_to, h.effective_to_span);
+    if (h.effective_from && h.effective_to) {
+      auto a = date::parse(*h.effective_from), b = date::parse(*h.effective_to);
       if (a && b && *b < *a)
-        d_.error(Code::E0305, rb_.header.span, "the rulebook's effective period ends before it starts");
+        d_.error(Code::E0305, h.effective_to_span.empty() ? h.span : h.effective_to_span,
+                 "the rulebook's effective period ends before it starts");
     }
   }
 

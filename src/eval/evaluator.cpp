@@ -54,16 +54,27 @@ std::int64_t* Runner::out(std::int32_t r) {
   return b.data();
 }
 
-void Runner::ensure_record_subject() {
-  if (rec_subject_ready_) return;
-  if (rec_subject_.size() < nr_) rec_subject_.resize(nr_);
+std::size_t Runner::subject_of_record(std::size_t position) const {
+  const auto* off = table_.record_offsets.data() + s0_;
+  const auto r = static_cast<std::int64_t>(r0_ + position);
+  return static_cast<std::size_t>(std::upper_bound(off, off + ns_ + 1, r) - off) - 1;
+}
+
+template <class F>
+void Runner::for_runs(const std::int32_t* sel, std::size_t n, F&& f) const {
+  // a selection is ascending and a subject's records are contiguous, so the
+  // selected records of one subject form one run [k, e) of the selection
   const std::int64_t* off = table_.record_offsets.data() + s0_;
-  std::int32_t* rs = rec_subject_.data();
-  for (std::size_t s = 0; s < ns_; ++s) {
-    const auto e = static_cast<std::size_t>(off[s + 1]) - r0_;
-    for (auto i = static_cast<std::size_t>(off[s]) - r0_; i < e; ++i) rs[i] = static_cast<std::int32_t>(s);
+  const auto r0 = static_cast<std::int64_t>(r0_);
+  std::size_t s = 0, k = 0;
+  while (k < n) {
+    while (off[s + 1] - r0 <= sel[k]) ++s;
+    const std::int64_t end = off[s + 1] - r0;
+    std::size_t e = k + 1;
+    while (e < n && sel[e] < end) ++e;
+    f(s, k, e);
+    k = e;
   }
-  rec_subject_ready_ = true;
 }
 
 void Runner::ensure_by_kind() {
@@ -74,7 +85,11 @@ void Runner::ensure_by_kind() {
   std::int32_t* tail[64];
   for (std::size_t k = 0; k < nk; ++k) tail[k] = by_kind_.data() + k * nr_;
   const std::int64_t* kind = table_.record_kind.data() + r0_;
-  for (std::size_t i = 0; i < nr_; ++i) *tail[kind[i]]++ = static_cast<std::int32_t>(i);
+  for (std::size_t i = 0; i < nr_; ++i) {
+    const auto k = static_cast<std::uint64_t>(kind[i]);
+    if (k >= nk) bad_kind(i);
+    *tail[k]++ = static_cast<std::int32_t>(i);
+  }
   for (std::size_t k = 0; k < nk; ++k) kind_size_[k] = static_cast<std::size_t>(tail[k] - (by_kind_.data() + k * nr_));
   by_kind_ready_ = true;
 }
@@ -84,17 +99,15 @@ void Runner::run(std::size_t first, std::size_t count) {
   ns_ = count;
   r0_ = static_cast<std::size_t>(table_.record_offsets[first]);
   nr_ = static_cast<std::size_t>(table_.record_offsets[first + count]) - r0_;
-  rec_subject_ready_ = false;
   by_kind_ready_ = false;
   errors_.clear();
-  const std::int64_t* kind = table_.record_kind.data() + r0_;
-  const auto nk = static_cast<std::int64_t>(plan_.schema.kinds.size());
-  std::int64_t bad = 0;
-  for (std::size_t i = 0; i < nr_; ++i) bad |= static_cast<std::int64_t>(kind[i] < 0 || kind[i] >= nk);
-  if (bad) throw UsageError(fmt::format("evaluate: a record of subjects {}..{} has a kind outside the schema's {} kinds",
-                                        first, first + count - 1, nk));
   const auto& code = plan_.code;
   for (std::size_t k = 0; k < code.size(); ++k) exec(code[k], static_cast<std::int32_t>(k));
+}
+
+void Runner::bad_kind(std::size_t position) const {
+  throw UsageError(fmt::format("evaluate: record {} has kind {}, outside the schema's {} kinds", r0_ + position,
+                               table_.record_kind[r0_ + position], plan_.schema.kinds.size()));
 }
 
 std::string Runner::describe(const PositionError& e) const {
@@ -189,11 +202,18 @@ void Runner::exec(const Instr& in, std::int32_t index) {
           (in.a < 0 ? table_.record_kind.data() : table_.record_columns[static_cast<std::size_t>(in.a)].data()) + r0_;
       break;
     case Op::broadcast: {
-      ensure_record_subject();
       std::int64_t* d = out(in.dst);
       const std::int64_t* a = A();
-      const std::int32_t* rs = rec_subject_.data();
-      each(sel, sel_n, all, n, [&](std::size_t i) { d[i] = a[rs[i]]; });
+      if (all) {
+        const std::int64_t* off = table_.record_offsets.data() + s0_;
+        for (std::size_t s = 0; s < ns_; ++s)
+          std::fill(d + (off[s] - static_cast<std::int64_t>(r0_)), d + (off[s + 1] - static_cast<std::int64_t>(r0_)), a[s]);
+      } else {
+        for_runs(sel, sel_n, [&](std::size_t s, std::size_t k, std::size_t e) {
+          const std::int64_t v = a[s];
+          for (std::size_t j = k; j < e; ++j) d[sel[j]] = v;
+        });
+      }
       break;
     }
     case Op::copy: {
@@ -392,10 +412,13 @@ void Runner::exec(const Instr& in, std::int32_t index) {
       if (s.size() < nr_) s.resize(nr_);
       std::int32_t* o = s.data();
       std::size_t m = 0;
+      const auto nk = static_cast<std::uint64_t>(plan_.schema.kinds.size());
       auto scan = [&](std::size_t b, std::size_t e) {
         for (std::size_t i = b; i < e; ++i) {
+          const auto k = static_cast<std::uint64_t>(kind[i]);
+          if (k >= nk) bad_kind(i);
           o[m] = static_cast<std::int32_t>(i);
-          m += (mask >> kind[i]) & 1;
+          m += (mask >> k) & 1;
         }
       };
       if (all) {
@@ -413,58 +436,40 @@ void Runner::exec(const Instr& in, std::int32_t index) {
     case Op::agg_sum:
     case Op::agg_count:
     case Op::agg_any: {
-      ensure_record_subject();
       std::int64_t* d = out(in.dst);
       std::fill(d, d + ns_, 0);
-      const std::int32_t* rs = rec_subject_.data();
       const std::int32_t* rsel = sel_ptr_[static_cast<std::size_t>(in.b)];
       const std::size_t rn = sel_size_[static_cast<std::size_t>(in.b)];
-      // selections are ascending and a subject's records contiguous, so each subject's
-      // records form one run: accumulate in a register, store once per subject
       const std::int64_t* a = in.op == Op::agg_sum ? A() : nullptr;
-      std::size_t k = 0;
-      while (k < rn) {
-        const std::int32_t subject = rs[rsel[k]];
+      for_runs(rsel, rn, [&](std::size_t s, std::size_t k, std::size_t e) {
         std::int64_t acc = 0;
-        bool overflow = false;
-        std::size_t run = k;
-        while (run < rn && rs[rsel[run]] == subject) ++run;
         if (in.op == Op::agg_sum) {
-          for (std::size_t j = k; j < run; ++j) overflow |= __builtin_add_overflow(acc, a[rsel[j]], &acc);
-        } else if (in.op == Op::agg_count) {
-          acc = static_cast<std::int64_t>(run - k) * decimal::kScale;
+          bool overflow = false;
+          for (std::size_t j = k; j < e; ++j) overflow |= __builtin_add_overflow(acc, a[rsel[j]], &acc);
+          if (overflow) {
+            errors_.push_back({Level::subject, static_cast<std::int32_t>(s), index, Fault::overflow});
+            acc = 0;
+          }
         } else {
-          acc = 1;
+          acc = in.op == Op::agg_count ? static_cast<std::int64_t>(e - k) * decimal::kScale : 1;
         }
-        if (overflow) {
-          errors_.push_back({Level::subject, subject, index, Fault::overflow});
-          acc = 0;
-        }
-        d[subject] = acc;
-        k = run;
-      }
+        d[s] = acc;
+      });
       break;
     }
     case Op::agg_min:
     case Op::agg_max: {
-      ensure_record_subject();
+      // subjects without records keep the `otherwise` value already in dst
       std::int64_t* d = out(in.dst);
-      const std::int32_t* rs = rec_subject_.data();
       const std::int32_t* rsel = sel_ptr_[static_cast<std::size_t>(in.b)];
       const std::size_t rn = sel_size_[static_cast<std::size_t>(in.b)];
       const std::int64_t* a = A();
-      std::vector<std::uint8_t> seen(ns_, 0);
       const bool is_min = in.op == Op::agg_min;
-      for (std::size_t k = 0; k < rn; ++k) {
-        const std::size_t i = static_cast<std::size_t>(rsel[k]);
-        const std::size_t s = static_cast<std::size_t>(rs[i]);
-        if (!seen[s]) {
-          d[s] = a[i];
-          seen[s] = 1;
-        } else if (is_min ? a[i] < d[s] : a[i] > d[s]) {
-          d[s] = a[i];
-        }
-      }
+      for_runs(rsel, rn, [&](std::size_t s, std::size_t k, std::size_t e) {
+        std::int64_t v = a[rsel[k]];
+        for (std::size_t j = k + 1; j < e; ++j) v = is_min ? std::min(v, a[rsel[j]]) : std::max(v, a[rsel[j]]);
+        d[s] = v;
+      });
       break;
     }
   }
@@ -523,7 +528,7 @@ void evaluate(const Plan& plan, const SubjectTable& table, const EvalOptions& op
         for (const auto& e : runner.errors()) {
           std::size_t s = e.level == Level::subject
                               ? static_cast<std::size_t>(e.position)
-                              : static_cast<std::size_t>(runner.record_subject()[static_cast<std::size_t>(e.position)]);
+                              : runner.subject_of_record(static_cast<std::size_t>(e.position));
           local.push_back({first + s, runner.describe(e)});
         }
         std::size_t d = done.fetch_add(count) + count;

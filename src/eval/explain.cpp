@@ -161,7 +161,7 @@ std::string Explanation::to_text() const {
   if (failed) return o + fmt::format("  evaluation failed: {}\n", error);
   o += fmt::format("  start             {}\n", decimal::format(start));
   for (const auto& c : contributions) {
-    std::string pts = (c.points >= 0 ? "+" : "") + decimal::format(c.points);
+    std::string pts = fmt::format("{}{}", c.points >= 0 ? "+" : "", decimal::format(c.points));
     o += fmt::format("  {:<17} {:>10}  {}{}\n", c.name, pts,
                      c.group.empty() ? "" : fmt::format("[group {}] ", c.group), c.at);
     o += fmt::format("      rule: {}\n", c.rule);
@@ -204,7 +204,7 @@ std::string Explanation::to_json() const {
     o += "]}";
   }
   o += "],\"caps\":[";
-  for (std::size_t i = 0; i < caps.size(); ++i) o += (i ? "," : "") + json_string(caps[i]);
+  for (std::size_t i = 0; i < caps.size(); ++i) o += fmt::format("{}{}", i ? "," : "", json_string(caps[i]));
   o += fmt::format("],\"clamp\":{},\"score\":{},\"tier_by_score\":{},\"overrides\":[",
                    clamp.empty() ? "null" : json_string(clamp), decimal::format(score), json_string(band_tier));
   for (std::size_t i = 0; i < overrides.size(); ++i) {

@@ -41,8 +41,8 @@ class Runner {
   /// Positions of a selection (kAll = every position of the level is not stored: check is_all).
   const std::int32_t* sel(std::int32_t s) const { return sel_ptr_[static_cast<std::size_t>(s)]; }
   std::size_t sel_size(std::int32_t s) const { return sel_size_[static_cast<std::size_t>(s)]; }
-  /// Chunk-relative subject of each chunk-relative record.
-  const std::vector<std::int32_t>& record_subject() const { return rec_subject_; }
+  /// Chunk-relative subject of a chunk-relative record.
+  std::size_t subject_of_record(std::size_t position) const;
   const std::vector<PositionError>& errors() const { return errors_; }
 
   /// "division by zero in `a / b` at file:line:col".
@@ -59,8 +59,6 @@ class Runner {
   std::vector<std::vector<std::int32_t>> sel_bufs_;
   std::vector<const std::int32_t*> sel_ptr_;
   std::vector<std::size_t> sel_size_;
-  std::vector<std::int32_t> rec_subject_;
-  bool rec_subject_ready_ = false;
   // records of the chunk partitioned by kind (for single-kind selections):
   // kind k's list starts at k * records()
   std::vector<std::int32_t> by_kind_;
@@ -69,7 +67,10 @@ class Runner {
   std::vector<PositionError> errors_;
 
   std::int64_t* out(std::int32_t r);
-  void ensure_record_subject();
+  /// Calls f(subject, k, e) for each subject's run sel[k..e) of an ascending record selection.
+  template <class F>
+  void for_runs(const std::int32_t* sel, std::size_t n, F&& f) const;
+  [[noreturn]] void bad_kind(std::size_t position) const;
   void ensure_by_kind();
   void exec(const Instr& in, std::int32_t index);
 };

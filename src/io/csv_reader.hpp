@@ -277,7 +277,7 @@ class RowReader {
   /// `columns`: the expected number of fields; grow: accept any number (header).
   RowReader(const char* begin, const char* end, std::size_t columns, std::uint64_t first_line, bool grow = false)
       : p_(begin), end_(end), base_(begin), bits_(stop_mask(begin)), next_line_(first_line), columns_(columns),
-        grow_(grow), fields_(columns), scratch_(columns) {}
+        grow_(grow), field_data_(columns), field_size_(columns), scratch_(columns) {}
 
   /// Reads the next row; false at the end of the part.
   [[gnu::always_inline]] inline bool next();
@@ -286,7 +286,7 @@ class RowReader {
   /// Fields found in the row (for field_count: how many there were).
   std::size_t found() const { return found_; }
   /// Field c (c < min(found(), columns)), unquoted.
-  std::string_view field(std::size_t c) const { return fields_[c]; }
+  std::string_view field(std::size_t c) const { return std::string_view(field_data_[c], field_size_[c]); }
   std::size_t columns() const { return columns_; }
   /// The row's text as in the file, without its line break.
   std::string_view raw() const { return raw_; }
@@ -317,7 +317,8 @@ class RowReader {
   std::size_t found_ = 0;
   const char* quote_problem_ = "";
   std::string_view raw_;
-  std::vector<std::string_view> fields_;
+  std::vector<const char*> field_data_;  // field c is [field_data_[c], + field_size_[c])
+  std::vector<std::size_t> field_size_;
   std::deque<std::string> scratch_;  // unescaped quoted fields, one per column (deque: stable addresses)
 };
 
@@ -329,7 +330,8 @@ inline bool RowReader::next() {
   if (p >= end) return false;
   const char* base = base_;
   std::uint64_t bits = bits_;
-  std::string_view* fields = fields_.data();
+  const char** field_data = field_data_.data();
+  std::size_t* field_size = field_size_.data();
   std::size_t columns = columns_;
   const char* const row = p;
   line_ = next_line_;
@@ -337,10 +339,15 @@ inline bool RowReader::next() {
   std::size_t c = 0;
   const char* t;  // the current field's terminator: ',', '\n', the '\r' of "\r\n", or end
   for (;;) {
-    std::string_view v;
+    // Fields are kept as separate pointers and lengths: a string_view built in
+    // two halves and copied whole stalls on store forwarding.
+    const char* data;
+    std::size_t size;
     if (*p == '"') {
       p_ = p;
-      v = quoted_field(c);  // moves p_ to the terminator
+      const std::string_view v = quoted_field(c);  // moves p_ to the terminator
+      data = v.data();
+      size = v.size();
       t = p_;
       base = t;
       bits = stop_mask(t);
@@ -357,15 +364,19 @@ inline bool RowReader::next() {
         if (ch == '"') bad_quote("quote inside an unquoted field (quote the whole field and double the quote)");
         bits &= bits - 1;  // a stray quote or a lone '\r' is data
       }
-      v = std::string_view(p, static_cast<std::size_t>(t - p));
+      data = p;
+      size = static_cast<std::size_t>(t - p);
     }
     if (c < columns) {
-      fields[c] = v;
+      field_data[c] = data;
+      field_size[c] = size;
     } else if (grow_) {
-      fields_.push_back(v);
-      scratch_.resize(fields_.size());
-      fields = fields_.data();
-      columns = columns_ = fields_.size();
+      field_data_.push_back(data);
+      field_size_.push_back(size);
+      scratch_.resize(field_data_.size());
+      field_data = field_data_.data();
+      field_size = field_size_.data();
+      columns = columns_ = field_data_.size();
     }
     ++c;
     if (t < end && *t == ',') {

@@ -239,6 +239,7 @@ struct Header {
   std::string version;
   std::optional<std::string> effective_from;  // date text
   std::optional<std::string> effective_to;
+  Span effective_from_span, effective_to_span;  // where those dates are written
   std::vector<Basis> basis;
   Span span;
 };

@@ -266,8 +266,14 @@ class Builder {
   }
   void header_title(const Str& s) { rb_.header.title = s.value; }
   void header_version(const Str& s) { rb_.header.version = s.value; }
-  void header_from(const Tok& t) { rb_.header.effective_from = t.text; }
-  void header_to(const Tok& t) { rb_.header.effective_to = t.text; }
+  void header_from(const Tok& t) {
+    rb_.header.effective_from = t.text;
+    rb_.header.effective_from_span = t.span;
+  }
+  void header_to(const Tok& t) {
+    rb_.header.effective_to = t.text;
+    rb_.header.effective_to_span = t.span;
+  }
   void header_basis(const Span& s) { rb_.header.basis.push_back(take_basis(s)); }
   void close_header(const Span& s) { rb_.header.span = s; }
 
