@@ -40,7 +40,7 @@ int run_check(const std::vector<std::string>& files, bool werror) {
 struct ScoreArgs {
   std::string rules, subjects, records, as_of, out, format = "csv", reject;
   unsigned threads = 0;
-  std::size_t chunk = 256;
+  std::size_t chunk = 2048;
   std::size_t max_errors = 20;
   std::vector<std::string> explain;
   bool timing = false;

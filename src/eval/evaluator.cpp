@@ -54,6 +54,22 @@ std::int64_t* Runner::out(std::int32_t r) {
   return b.data();
 }
 
+const std::int32_t* Runner::record_subjects() {
+  if (!rec_subject_ready_) {
+    // mark where each subject's records start, then a running sum numbers them;
+    // no branch depends on how many records a subject has
+    if (rec_subject_.size() < nr_ + 1) rec_subject_.resize(nr_ + 1);
+    std::int32_t* rs = rec_subject_.data();
+    std::fill(rs, rs + nr_ + 1, 0);
+    const std::int64_t* off = table_.record_offsets.data() + s0_;
+    for (std::size_t s = 1; s < ns_; ++s) ++rs[off[s] - static_cast<std::int64_t>(r0_)];
+    std::int32_t running = 0;
+    for (std::size_t i = 0; i < nr_; ++i) rs[i] = running += rs[i];
+    rec_subject_ready_ = true;
+  }
+  return rec_subject_.data();
+}
+
 std::size_t Runner::subject_of_record(std::size_t position) const {
   const auto* off = table_.record_offsets.data() + s0_;
   const auto r = static_cast<std::int64_t>(r0_ + position);
@@ -100,6 +116,7 @@ void Runner::run(std::size_t first, std::size_t count) {
   r0_ = static_cast<std::size_t>(table_.record_offsets[first]);
   nr_ = static_cast<std::size_t>(table_.record_offsets[first + count]) - r0_;
   by_kind_ready_ = false;
+  rec_subject_ready_ = false;
   errors_.clear();
   const auto& code = plan_.code;
   for (std::size_t k = 0; k < code.size(); ++k) exec(code[k], static_cast<std::int32_t>(k));
@@ -209,10 +226,8 @@ void Runner::exec(const Instr& in, std::int32_t index) {
         for (std::size_t s = 0; s < ns_; ++s)
           std::fill(d + (off[s] - static_cast<std::int64_t>(r0_)), d + (off[s + 1] - static_cast<std::int64_t>(r0_)), a[s]);
       } else {
-        for_runs(sel, sel_n, [&](std::size_t s, std::size_t k, std::size_t e) {
-          const std::int64_t v = a[s];
-          for (std::size_t j = k; j < e; ++j) d[sel[j]] = v;
-        });
+        const std::int32_t* rs = record_subjects();
+        for (std::size_t k = 0; k < sel_n; ++k) d[sel[k]] = a[rs[sel[k]]];
       }
       break;
     }
@@ -440,21 +455,45 @@ void Runner::exec(const Instr& in, std::int32_t index) {
       std::fill(d, d + ns_, 0);
       const std::int32_t* rsel = sel_ptr_[static_cast<std::size_t>(in.b)];
       const std::size_t rn = sel_size_[static_cast<std::size_t>(in.b)];
-      const std::int64_t* a = in.op == Op::agg_sum ? A() : nullptr;
-      for_runs(rsel, rn, [&](std::size_t s, std::size_t k, std::size_t e) {
+      const std::int32_t* rs = record_subjects();
+      if (in.op == Op::agg_sum) {
+        // a running total that restarts at each new subject (a select, not a branch); the
+        // last store per subject holds its sum
+        const std::int64_t* a = A();
         std::int64_t acc = 0;
-        if (in.op == Op::agg_sum) {
-          bool overflow = false;
-          for (std::size_t j = k; j < e; ++j) overflow |= __builtin_add_overflow(acc, a[rsel[j]], &acc);
-          if (overflow) {
-            errors_.push_back({Level::subject, static_cast<std::int32_t>(s), index, Fault::overflow});
-            acc = 0;
-          }
-        } else {
-          acc = in.op == Op::agg_count ? static_cast<std::int64_t>(e - k) * decimal::kScale : 1;
+        std::int32_t prev = -1;
+        bool overflow = false;
+        for (std::size_t k = 0; k < rn; ++k) {
+          const std::int32_t i = rsel[k], s = rs[i];
+          const std::int64_t base = s == prev ? acc : 0;
+          overflow |= __builtin_add_overflow(base, a[i], &acc);
+          d[s] = acc;
+          prev = s;
         }
-        d[s] = acc;
-      });
+        if (overflow) {
+          // find the subjects again, the slow way
+          for_runs(rsel, rn, [&](std::size_t s, std::size_t k, std::size_t e) {
+            std::int64_t t = 0;
+            bool o = false;
+            for (std::size_t j = k; j < e; ++j) o |= __builtin_add_overflow(t, a[rsel[j]], &t);
+            if (o) {
+              errors_.push_back({Level::subject, static_cast<std::int32_t>(s), index, Fault::overflow});
+              d[s] = 0;
+            }
+          });
+        }
+      } else if (in.op == Op::agg_count) {
+        std::int64_t acc = 0;
+        std::int32_t prev = -1;
+        for (std::size_t k = 0; k < rn; ++k) {
+          const std::int32_t s = rs[rsel[k]];
+          acc = (s == prev ? acc : 0) + decimal::kScale;
+          d[s] = acc;
+          prev = s;
+        }
+      } else {
+        for (std::size_t k = 0; k < rn; ++k) d[rs[rsel[k]]] = 1;
+      }
       break;
     }
     case Op::agg_min:

@@ -59,6 +59,9 @@ class Runner {
   std::vector<std::vector<std::int32_t>> sel_bufs_;
   std::vector<const std::int32_t*> sel_ptr_;
   std::vector<std::size_t> sel_size_;
+  // chunk-relative subject of each chunk-relative record, built when first needed
+  std::vector<std::int32_t> rec_subject_;
+  bool rec_subject_ready_ = false;
   // records of the chunk partitioned by kind (for single-kind selections):
   // kind k's list starts at k * records()
   std::vector<std::int32_t> by_kind_;
@@ -67,6 +70,7 @@ class Runner {
   std::vector<PositionError> errors_;
 
   std::int64_t* out(std::int32_t r);
+  const std::int32_t* record_subjects();
   /// Calls f(subject, k, e) for each subject's run sel[k..e) of an ascending record selection.
   template <class F>
   void for_runs(const std::int32_t* sel, std::size_t n, F&& f) const;

@@ -1,13 +1,20 @@
 // Schema-driven CSV loading into a SubjectTable.
 //
-// Each file is read whole, cut into one part per thread at row boundaries
-// (csv_reader.hpp) and parsed in parallel straight into the table's columns:
-// every part knows its first line and an upper bound of its rows before it
-// starts, so it writes at a fixed offset and numbers lines exactly. Parts that
-// end up shorter (bad rows, line breaks inside quoted fields) are closed up
-// afterwards. Subject ids are then indexed in one open-addressing hash table;
-// records find their subject through "same as the previous row", "the next
-// subject" (records grouped in subject order) and only then the table.
+// Each file is read whole, cut into a few parts per thread at row boundaries
+// (csv_reader.hpp) and the parts are parsed in parallel straight into the
+// table's columns: every part knows its first line and an upper bound of its
+// rows before it starts, so it writes at a fixed offset and numbers lines
+// exactly. Parts that end up shorter (bad rows, line breaks inside quoted
+// fields) are closed up afterwards. Subject ids are indexed in one
+// open-addressing hash table; a record finds its subject through "same as
+// the previous row", "the next subject or the one after" (records grouped in
+// subject order) and only then the table. Records out of subject order are
+// grouped afterwards by a stable counting sort.
+//
+// Values are converted without allocating: numbers by a SWAR fast path for
+// plain whole numbers and a scalar one otherwise (both exactly
+// decimal::parse), enum members and kinds through a small hash of length,
+// first and last byte. Messages are only built for rows that are reported.
 #include <algorithm>
 #include <cstring>
 #include <fstream>
@@ -30,26 +37,9 @@
 #include "gradus/core/error.hpp"
 #include "gradus/io/csv.hpp"
 
-#include <chrono>
-#include <cstdio>
-#include <cstdlib>
-#include <ctime>
 namespace gradus {
 
 namespace {
-static double cpu_ms() { timespec ts; clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts); return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6; }
-struct Trace {
-  const char* what;
-  std::chrono::steady_clock::time_point t0 = std::chrono::steady_clock::now();
-  double c0 = cpu_ms();
-  static bool on() { static bool b = std::getenv("GRADUS_IO_TRACE") != nullptr; return b; }
-  void lap(const char* step) {
-    auto t = std::chrono::steady_clock::now();
-    double c = cpu_ms();
-    if (on()) std::fprintf(stderr, "  %s %s: %.1f ms (cpu %.1f)\n", what, step, std::chrono::duration<double, std::milli>(t - t0).count(), c - c0);
-    t0 = t; c0 = c;
-  }
-};
 
 using csv::Part;
 using csv::RawArray;
@@ -432,7 +422,6 @@ struct PartResult {
   // subjects: ids of bad rows, for "subject rejected"
   std::vector<std::string> rejected_ids;
   // records
-  std::size_t skipped = 0;  // records of bad subjects, not reported (no reject file)
   bool ascending = true;    // subjects non-decreasing within the part
   std::size_t first_subject = 0, last_subject = 0;
 };
@@ -495,9 +484,8 @@ class Loader {
     keep_ = options.reject_path.empty() ? options.max_errors : std::numeric_limits<std::size_t>::max();
     if (schema.key_field.empty()) throw UsageError("the schema has no key field");
     if (schema.link_field.empty()) throw UsageError("the schema has no subject link field for records");
-    kinds_count_ = schema.kinds.empty() ? 1 : schema.kinds.size();
-    if (kinds_count_ > 64)
-      throw UsageError(fmt::format("the schema has {} record kinds; at most 64 are supported", kinds_count_));
+    const std::size_t kinds = schema.kinds.empty() ? 1 : schema.kinds.size();
+    if (kinds > 64) throw UsageError(fmt::format("the schema has {} record kinds; at most 64 are supported", kinds));
     for (std::size_t i = 0; i < schema.kinds.size(); ++i) kinds_.add(schema.kinds[i], static_cast<std::int32_t>(i));
     kinds_.finish();
     enums_.resize(schema.enums.size());
@@ -582,9 +570,7 @@ class Loader {
   // ---------------------------------------------------------------- subjects
 
   void load_subjects(const std::string& path) {
-    Trace tr{"subjects"};
     csv::FileBuffer file = csv::FileBuffer::read(path, threads_);
-    tr.lap("read");
     csv::CsvText text = csv::open_csv(file, path);
     Header header(path, text.header);
     std::vector<std::string> missing;
@@ -603,7 +589,6 @@ class Loader {
       run_jobs(jobs);
       hashes = RawArray<std::uint64_t>(capacity);
       lines = RawArray<std::uint64_t>(capacity);
-      tr.lap("alloc");
     };
     auto parse = [&](const Part& part, PartResult& out) {
       RowReader rr(part.begin, part.end, columns, part.first_line);
@@ -642,7 +627,6 @@ class Loader {
       out.anomaly = rr.quote_anomaly();
     };
     std::vector<PartResult> parts = parse_parts(text, prepare, parse);
-    tr.lap("parse");
 
     // Close up and trim.
     std::size_t n = 0, capacity = 0;
@@ -667,7 +651,6 @@ class Loader {
     // Index the ids; a repeated id is an error on its later row.
     std::vector<std::pair<std::size_t, std::size_t>> dups;
     index_.build(table_.ids, hashes.data(), dups);
-    tr.lap("index");
     if (!dups.empty()) {
       Issues dup_issues;
       dup_issues.keep = keep_;
@@ -728,9 +711,7 @@ class Loader {
   // ---------------------------------------------------------------- records
 
   void load_records(const std::string& path) {
-    Trace tr{"records"};
     csv::FileBuffer file = csv::FileBuffer::read(path, threads_);
-    tr.lap("read");
     csv::CsvText text = csv::open_csv(file, path);
     Header header(path, text.header);
     std::vector<std::string> missing;
@@ -748,10 +729,8 @@ class Loader {
       jobs.emplace_back([&] { csv::size_huge(table_.record_kind, capacity); });
       jobs.emplace_back([&] { csv::size_huge(table_.record_line, capacity); });
       for (auto& c : table_.record_columns) jobs.emplace_back([&c, capacity] { csv::size_huge(c, capacity); });
-      tr.lap("split");
       run_jobs(jobs);
       subject = RawArray<std::uint32_t>(capacity);
-      tr.lap("alloc");
     };
     const bool quarantine = !options_.reject_path.empty();
     auto parse = [&](const Part& part, PartResult& out) {
@@ -785,8 +764,8 @@ class Loader {
           std::int64_t f = index_.find(link);
           if (f < 0) {
             if (!rejected_ids_.empty() && rejected_ids_.count(std::string(link))) {
+              // Without a reject file its subject's error already fails the load.
               if (quarantine) out.issues.add(rr.line(), link_name, [] { return "subject rejected"; }, rr.raw());
-              else ++out.skipped;  // its subject's error already fails the load
             } else {
               out.issues.add(rr.line(), link_name, [&] { return fmt::format("unknown subject id '{}'", link); },
                              rr.raw());
@@ -832,7 +811,6 @@ class Loader {
       out.anomaly = rr.quote_anomaly();
     };
     std::vector<PartResult> parts = parse_parts(text, prepare, parse);
-    tr.lap("parse");
 
     std::size_t m = 0, capacity = 0;
     bool grouped = true;
@@ -860,14 +838,10 @@ class Loader {
     for (std::size_t i = 0; i < m; ++i) ++off[subject[i] + 1];
     for (std::size_t i = 0; i < n; ++i) off[i + 1] += off[i];
     if (!grouped) group_records(subject, m);
-    tr.lap("offsets");
 
     Issues issues;
     issues.keep = keep_;
-    for (auto& p : parts) {
-      issues.append(std::move(p.issues));
-      skipped_records_ += p.skipped;
-    }
+    for (auto& p : parts) issues.append(std::move(p.issues));
     record_issues_ = std::move(issues);
   }
 
@@ -968,14 +942,12 @@ class Loader {
   const LoadOptions& options_;
   unsigned threads_ = 1;
   std::size_t keep_ = 0;
-  std::size_t kinds_count_ = 1;
   Matcher kinds_;
   std::vector<Matcher> enums_;
   SubjectTable table_;
   IdIndex index_;
   std::unordered_set<std::string> rejected_ids_;
   Issues subject_issues_, record_issues_;
-  std::size_t skipped_records_ = 0;
 };
 
 }  // namespace

@@ -97,6 +97,7 @@ TEST(CountBytes, CountsNewlinesAndQuotesAtAnyAlignment) {
 
 struct Generated {
   std::string subjects, records;
+  std::vector<std::int64_t> counts;  // records of each subject
 };
 
 /// About `n` subjects and 4 records each; `grouped`: records in subject order.
@@ -130,6 +131,7 @@ Generated generate(int n, bool grouped, bool bad, unsigned seed) {
   std::vector<std::string> rows;
   for (int i = 0; i < n; ++i) {
     int count = static_cast<int>(rng() % 8);
+    g.counts.push_back(count);
     for (int k = 0; k < count; ++k) {
       const std::string& id = ids[static_cast<std::size_t>(i)];
       std::string field = id;
@@ -177,6 +179,8 @@ TEST_P(ParallelLoad, EveryThreadCountGivesTheSameTable) {
   ASSERT_EQ(base.subject_count(), 3000u);
   ASSERT_GT(base.record_count(), 8000u);
   EXPECT_NO_THROW(base.validate(schema));
+  for (std::size_t i = 0; i < 3000; ++i)
+    ASSERT_EQ(base.record_offsets[i + 1] - base.record_offsets[i], g.counts[i]) << "subject " << base.ids[i];
   for (unsigned threads : {2u, 3u, 4u, 7u, 0u}) {
     LoadOptions o;
     o.threads = threads;

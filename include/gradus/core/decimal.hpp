@@ -28,11 +28,10 @@ inline constexpr int kDigits = 6;                  // decimals kept
 /// Rounded a*b/kScale; false on overflow.
 inline bool mul(std::int64_t a, std::int64_t b, std::int64_t& out) {
   std::int64_t p;
-  if (!__builtin_mul_overflow(a, b, &p)) {
-    std::int64_t q = p / kScale, r = p % kScale;
-    if (r >= kScale / 2) ++q;
-    else if (r <= -kScale / 2) --q;
-    out = q;
+  if (!__builtin_mul_overflow(a, b, &p)) [[likely]] {
+    const std::int64_t q = p / kScale, r = p % kScale;
+    // half away from zero, without branches: the remainder's sign follows p's
+    out = q + static_cast<std::int64_t>(r >= kScale / 2) - static_cast<std::int64_t>(r <= -kScale / 2);
     return true;
   }
   int128 w = static_cast<int128>(a) * b;
