@@ -221,6 +221,7 @@ void write_outcomes(std::ostream& out, const Plan& plan, const SubjectTable& tab
   };
   if (!json) buf += "id,score,tier,sampling,interval_days,incentives,measures,overrides,error\n";
 
+  static const std::string kFailed = "evaluation failed";  // a failed subject without a message
   ErrorCursor errors(outcomes);
   OverrideNames overrides(plan, json);
   const std::size_t n = table.subject_count();
@@ -228,7 +229,6 @@ void write_outcomes(std::ostream& out, const Plan& plan, const SubjectTable& tab
     const std::string* error = errors.at(i);
     const std::int32_t tier = outcomes.tier[i];
     const bool failed = error != nullptr || tier < 0;
-    static const std::string kFailed = "evaluation failed";
     if (json) {
       buf += "{\"id\":";
       put_json(buf, table.ids[i]);

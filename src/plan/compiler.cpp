@@ -346,6 +346,23 @@ class Compiler {
     }
     static const std::map<std::string, Op> arith = {{"+", Op::add}, {"-", Op::sub}, {"*", Op::mul}, {"/", Op::div}};
     Op o = arith.at(op);
+    if (o == Op::mul) {
+      // a whole-number table (points per severity, say) multiplies without rescaling:
+      // look up its unscaled values and multiply as integers
+      auto whole_lookup = [&](const Expr& x) {
+        return x.kind == ExprKind::lookup && type(x).kind == TypeKind::integer && c_.table_enum[binding(x).index] >= 0 &&
+               per_record(x) == (at.level == Level::record);
+      };
+      const Expr* raw = whole_lookup(r) ? &r : whole_lookup(l) ? &l : nullptr;
+      if (raw && !fold(raw == &r ? l : r)) {
+        std::int32_t a = value(raw == &r ? l : r, at);
+        std::int32_t key = value(*raw->args[0], at);
+        std::int32_t units = reg(at.level), res = reg(at.level);
+        emit(Op::lookup, at.level, units, key, -1, at.sel, raw_table_slot(binding(*raw).index), raw->span);
+        emit(Op::mul_int, at.level, res, a, units, at.sel, 0, e.span);
+        return res;
+      }
+    }
     std::int32_t a;
     std::optional<std::int64_t> k = fold(r);
     if (!k && (o == Op::add || o == Op::mul)) {
@@ -496,6 +513,17 @@ class Compiler {
     return segments({{band(b), inside}}, outside);
   }
 
+  /// A lookup table of whole numbers, unscaled (12 rather than 12'000'000), for mul_int.
+  std::int64_t raw_table_slot(std::int32_t ti) {
+    auto it = raw_table_slots_.find(ti);
+    if (it != raw_table_slots_.end()) return it->second;
+    PlanLookupTable raw = p_.lookup_tables[static_cast<std::size_t>(table_slot(ti))];
+    for (auto& v : raw.values) v /= decimal::kScale;
+    p_.lookup_tables.push_back(std::move(raw));
+    return raw_table_slots_[ti] = static_cast<std::int64_t>(p_.lookup_tables.size() - 1);
+  }
+  std::map<std::int32_t, std::int64_t> raw_table_slots_;
+
   std::int64_t table_slot(std::int32_t ti) {
     auto it = table_slots_.find(ti);
     if (it != table_slots_.end()) return it->second;
@@ -613,6 +641,20 @@ class Compiler {
 
   void tiers() {
     const auto& ts = rb_.tiers.at(0).tiers;
+    bool plain = std::none_of(ts.begin(), ts.end(), [](const ast::Tier& t) { return t.requires_ != nullptr; });
+    if (plain) {
+      // no requirements: the tier is a band lookup on the score
+      std::vector<std::pair<PlanBand, std::int64_t>> rows;
+      for (std::size_t i = 0; i < ts.size(); ++i) {
+        rows.push_back({band(ts[i].band), static_cast<std::int64_t>(i)});
+        p_.tiers.push_back({ts[i].name.text, ts[i].label.value_or(""), band(ts[i].band), -1, ts[i].span, {}, {}});
+      }
+      p_.band_tables.push_back(segments(std::move(rows), static_cast<std::int64_t>(ts.size() - 1)));
+      p_.tier_reg = reg(Level::subject);
+      emit(Op::band, Level::subject, p_.tier_reg, p_.score_reg, -1, kAll,
+           static_cast<std::int64_t>(p_.band_tables.size() - 1), rb_.tiers[0].span);
+      return;
+    }
     At all;
     std::int32_t last = static_cast<std::int32_t>(ts.size()) - 1;
     std::int32_t tier = constant(last, Level::subject, kAll, ts.back().span);

@@ -33,7 +33,7 @@ enum class Op : std::uint8_t {
   add,            // dst = a + b (overflow is a subject error)
   sub,            // dst = a - b
   mul,            // dst = a * b, both scaled, rounded to 6 decimals
-  mul_int,        // dst = a * imm (imm a whole number, unscaled)
+  mul_int,        // dst = a * b (or imm), b an unscaled whole number: a plain integer product
   div,            // dst = a / b, rounded to 6 decimals (division by zero is a subject error)
   neg,            // dst = -a
   min,            // dst = min(a, b)
