@@ -290,7 +290,9 @@ INSTANTIATE_TEST_SUITE_P(
         ValueCase{"sector", "zzz", 0, "unknown Sector 'zzz'"},
         ValueCase{"size", "XS", 0, ""}, ValueCase{"size", "medium", 2, ""}, ValueCase{"size", "M", 2, ""},
         ValueCase{"size", "S", 0, "unknown Size 'S'"},
-        ValueCase{"size", "smal", 0, "unknown Size 'smal' (did you mean 'small'?)"}));
+        ValueCase{"size", "smal", 0, "unknown Size 'smal' (did you mean 'small'?)"}),
+    // stable names (the case's position) so CTest can find each case again
+    [](const ::testing::TestParamInfo<ValueCase>& info) { return "case" + std::to_string(info.index); });
 
 TEST_F(LoadTest, KindSpecificFieldsAreNotReadForOtherKinds) {
   // W1 writes 0 for severity and amount on rows that are not violations.
