@@ -571,7 +571,7 @@ void evaluate(const Plan& plan, const SubjectTable& table, const EvalOptions& op
           local.push_back({first + s, runner.describe(e)});
         }
         std::size_t d = done.fetch_add(count) + count;
-        if (options.progress && (c % 64 == 0 || d == n)) options.progress(d, n);
+        if (options.progress && (c % 8 == 0 || d == n)) options.progress(d, n);
       }
       std::lock_guard<std::mutex> lock(errors_mutex);
       errors.insert(errors.end(), std::make_move_iterator(local.begin()), std::make_move_iterator(local.end()));

@@ -4,6 +4,7 @@
 #include "gradus/core/decimal.hpp"
 #include "gradus/core/error.hpp"
 #include "gradus/eval/evaluator.hpp"
+#include "../core/text.hpp"
 #include "runner.hpp"
 
 namespace gradus {
@@ -33,22 +34,7 @@ std::string quote(const Plan& plan, Span span) {
   return out;
 }
 
-std::string json_string(std::string_view s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) out += fmt::format("\\u{:04x}", c);
-        else out += static_cast<char>(c);
-    }
-  }
-  return out + "\"";
-}
+std::string json_string(std::string_view s) { return text::json(s); }
 
 }  // namespace
 

@@ -37,6 +37,8 @@
 #include "gradus/core/error.hpp"
 #include "gradus/io/csv.hpp"
 
+#include "../core/text.hpp"
+
 namespace gradus {
 
 namespace {
@@ -873,17 +875,7 @@ class Loader {
   }
 
   static void put_csv(std::string& out, std::string_view s, bool always_quote = false) {
-    bool quote = always_quote || s.find_first_of(",\"\r\n") != std::string_view::npos;
-    if (!quote) {
-      out += s;
-      return;
-    }
-    out += '"';
-    for (char c : s) {
-      if (c == '"') out += '"';
-      out += c;
-    }
-    out += '"';
+    text::append_csv(out, s, always_quote);
   }
 
   void write_rejects(const std::string& subjects_path, const std::string& records_path) const {

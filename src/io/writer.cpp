@@ -14,6 +14,8 @@
 #include "gradus/core/error.hpp"
 #include "gradus/io/writer.hpp"
 
+#include "../core/text.hpp"
+
 namespace gradus {
 
 namespace {
@@ -60,48 +62,8 @@ inline void put_decimal(std::string& out, std::int64_t v) {
   out.append(buf, static_cast<std::size_t>(digits));
 }
 
-inline bool csv_needs_quotes(std::string_view s) {
-  for (char c : s)
-    if (c == ',' || c == '"' || c == '\n' || c == '\r') return true;
-  return false;
-}
-
-void put_csv(std::string& out, std::string_view s) {
-  if (!csv_needs_quotes(s)) {
-    out += s;
-    return;
-  }
-  out += '"';
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
-}
-
-/// A JSON string literal; UTF-8 passes through, control characters are escaped.
-void put_json(std::string& out, std::string_view s) {
-  out += '"';
-  std::size_t run = 0;  // start of the pending run of plain bytes
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out.append(s.data() + run, i - run);
-    run = i + 1;
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      default: out += fmt::format("\\u{:04x}", c);
-    }
-  }
-  out.append(s.data() + run, s.size() - run);
-  out += '"';
-}
+void put_csv(std::string& out, std::string_view s) { text::append_csv(out, s); }
+void put_json(std::string& out, std::string_view s) { text::append_json(out, s); }
 
 std::string join_csv(const std::vector<std::string>& items) {
   std::string joined;
