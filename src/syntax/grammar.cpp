@@ -86,6 +86,45 @@ std::uint32_t number_expressions(const std::vector<ast::Expr*>& roots) {
   return next;
 }
 
+/// Full-width punctuation typed with a Chinese input method (，：（） and the
+/// ideographic space) would otherwise become part of a name, since names may
+/// hold any non-ASCII character. Outside strings and comments it is refused
+/// with the ASCII character to write instead. Reports each; true if any.
+bool full_width_punctuation(const std::string& text, Diagnostics& diags) {
+  static const std::pair<std::string_view, const char*> kMarks[] = {
+      {"\xEF\xBC\x8C", ","}, {"\xEF\xBC\x9A", ":"}, {"\xEF\xBC\x88", "("}, {"\xEF\xBC\x89", ")"},
+      {"\xEF\xBC\x9B", ";"}, {"\xE3\x80\x81", ","}, {"\xE3\x80\x80", "a space"}, {"\xEF\xBC\x9D", "="},
+      {"\xEF\xBC\x9E", ">"}, {"\xEF\xBC\x9C", "<"}, {"\xEF\xBC\xBB", "["}, {"\xEF\xBC\xBD", "]"}};
+  bool found = false;
+  bool in_string = false, in_comment = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_comment) {
+      in_comment = c != '\n';
+      continue;
+    }
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"' || c == '\n') in_string = false;
+      continue;
+    }
+    if (c == '#') in_comment = true;
+    else if (c == '"') in_string = true;
+    else if (static_cast<unsigned char>(c) >= 0xE3) {
+      for (const auto& [mark, ascii] : kMarks) {
+        if (std::string_view(text).substr(i, mark.size()) != mark) continue;
+        auto at = static_cast<std::uint32_t>(i);
+        diags.error(Code::E0101, {at, at + static_cast<std::uint32_t>(mark.size())},
+                    fmt::format("full-width '{}' in rule text; write {}", mark,
+                                std::string_view(ascii).size() == 1 ? fmt::format("'{}'", ascii) : ascii));
+        found = true;
+        break;
+      }
+    }
+  }
+  return found;
+}
+
 }  // namespace
 
 ParseResult parse(const Source& source, const ParseLimits& limits) {
@@ -107,6 +146,8 @@ ParseResult parse(const Source& source, const ParseLimits& limits) {
                             static_cast<unsigned char>(text[bad])));
     return result;
   }
+
+  if (full_width_punctuation(text, diags)) return result;
 
   Iter begin = text.data();
   Iter last = begin + text.size();
