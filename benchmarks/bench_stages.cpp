@@ -62,32 +62,37 @@ void BM_Compile(benchmark::State& state) {
 }
 
 // evaluate W1 on generated data: subjects per second, by thread count
-void BM_Evaluate(benchmark::State& state) {
-  static gradus::Compilation c = gradus::compile_source(source_of(0));
-  static gradus::w1::Data data = gradus::w1::generate(200'000, 1);
-  static gradus::SubjectTable table = gradus::w1::make_table(c.plan->schema, data);
+/// W1 compiled, with n generated subjects.
+struct W1 {
+  gradus::Compilation rules = gradus::compile_source(source_of(0));
+  gradus::SubjectTable table;
   gradus::EvalOptions options;
-  options.as_of = *gradus::date::parse("2025-01-01");
+  explicit W1(std::size_t n) : table(gradus::w1::make_table(rules.plan->schema, gradus::w1::generate(n, 1))) {
+    options.as_of = *gradus::date::parse("2025-01-01");
+  }
+};
+
+void BM_Evaluate(benchmark::State& state) {
+  static W1 w(200'000);
+  const gradus::Plan& plan = *w.rules.plan;
+  const gradus::SubjectTable& table = w.table;
+  gradus::EvalOptions options = w.options;
   options.threads = static_cast<unsigned>(state.range(0));
   options.chunk_size = static_cast<std::size_t>(state.range(1));
   gradus::Outcomes out;
-  gradus::evaluate(*c.plan, table, options, out);
+  gradus::evaluate(plan, table, options, out);
   for (auto _ : state) {
-    gradus::evaluate(*c.plan, table, options, out);
+    gradus::evaluate(plan, table, options, out);
     benchmark::DoNotOptimize(out.score.data());
   }
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(table.subject_count()));
 }
 
 void BM_Explain(benchmark::State& state) {
-  static gradus::Compilation c = gradus::compile_source(source_of(0));
-  static gradus::w1::Data data = gradus::w1::generate(1'000, 1);
-  static gradus::SubjectTable table = gradus::w1::make_table(c.plan->schema, data);
-  gradus::EvalOptions options;
-  options.as_of = *gradus::date::parse("2025-01-01");
+  static W1 w(1'000);
   std::size_t i = 0;
   for (auto _ : state) {
-    gradus::Explanation x = gradus::explain(*c.plan, table, i++ % table.subject_count(), options);
+    gradus::Explanation x = gradus::explain(*w.rules.plan, w.table, i++ % w.table.subject_count(), w.options);
     benchmark::DoNotOptimize(x.score);
   }
 }
