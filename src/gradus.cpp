@@ -55,6 +55,7 @@ std::string_view op_name(Op op) {
     case Op::sel_kinds: return "sel_kinds";
     case Op::sel_minus: return "sel_minus";
     case Op::sel_cmp: return "sel_cmp";
+    case Op::sel_owners: return "sel_owners";
     case Op::agg_sum: return "agg_sum";
     case Op::agg_count: return "agg_count";
     case Op::agg_min: return "agg_min";
@@ -69,7 +70,7 @@ std::string Plan::dump() const {
   for (std::size_t i = 0; i < code.size(); ++i) {
     const Instr& in = code[i];
     bool sel_op = in.op == Op::sel_true || in.op == Op::sel_false || in.op == Op::sel_kinds || in.op == Op::sel_minus ||
-                  in.op == Op::sel_cmp;
+                  in.op == Op::sel_cmp || in.op == Op::sel_owners;
     out += fmt::format("{:4} {:<12} {} {}{}", i, op_name(in.op), in.level == Level::subject ? "S" : "R",
                        sel_op ? "s" : "r", in.dst);
     if (in.a >= 0) out += fmt::format(" a={}", in.a);

@@ -9,6 +9,7 @@
 #include <boost/graph/topological_sort.hpp>
 #include <fmt/format.h>
 
+#include "gradus/check/fold.hpp"
 #include "gradus/check/types.hpp"
 #include "gradus/core/date.hpp"
 #include "gradus/core/decimal.hpp"
@@ -471,75 +472,7 @@ class Checker {
 
   // ------------------------------------------------------------ constants
   /// Folds a constant expression to its runtime value; nullopt when it is not constant.
-  std::optional<std::int64_t> fold(const Expr& e) {
-    switch (e.kind) {
-      case ExprKind::number: {
-        auto v = decimal::parse(e.text);
-        if (!v) return std::nullopt;
-        std::int64_t r = *v;
-        switch (e.unit) {
-          case ast::Unit::percent: return *v / 100 * 100 == *v ? std::optional<std::int64_t>(*v / 100) : std::nullopt;
-          case ast::Unit::weeks: return decimal::mul(*v, 7 * decimal::kScale, r) ? std::optional(r) : std::nullopt;
-          case ast::Unit::months: return *v / decimal::kScale;  // period: whole months
-          case ast::Unit::years: return *v / decimal::kScale * 12;
-          default: return r;
-        }
-      }
-      case ExprKind::boolean: return e.text == "true" ? 1 : 0;
-      case ExprKind::date: {
-        auto d = date::parse(e.text);
-        return d ? std::optional<std::int64_t>(*d) : std::nullopt;
-      }
-      case ExprKind::name: {
-        const Binding& b = out_->bindings[e.id];
-        if (b.kind == Binding::Kind::constant) return out_->const_values[b.index];
-        if (b.kind == Binding::Kind::member) return b.index;
-        return std::nullopt;
-      }
-      case ExprKind::unary: {
-        auto a = fold(*e.args[0]);
-        if (!a) return std::nullopt;
-        if (e.text == "-") return *a == INT64_MIN ? std::nullopt : std::optional<std::int64_t>(-*a);
-        return *a == 0 ? 1 : 0;
-      }
-      case ExprKind::binary: {
-        auto a = fold(*e.args[0]);
-        auto b = fold(*e.args[1]);
-        if (!a || !b) return std::nullopt;
-        std::int64_t r = 0;
-        const std::string& op = e.text;
-        Type ta = out_->types[e.args[0]->id], tb = out_->types[e.args[1]->id];
-        if (op == "+") {
-          if (ta.kind == TypeKind::date) { std::int64_t d = *b / decimal::kScale; return *a + d; }
-          if (tb.kind == TypeKind::date) { std::int64_t d = *a / decimal::kScale; return *b + d; }
-          return decimal::add(*a, *b, r) ? std::optional(r) : std::nullopt;
-        }
-        if (op == "-") {
-          if (ta.kind == TypeKind::date && tb.kind == TypeKind::date) return (*a - *b) * decimal::kScale;
-          if (ta.kind == TypeKind::date) return *a - *b / decimal::kScale;
-          return decimal::sub(*a, *b, r) ? std::optional(r) : std::nullopt;
-        }
-        if (op == "*") return decimal::mul(*a, *b, r) ? std::optional(r) : std::nullopt;
-        if (op == "/") return decimal::div(*a, *b, r) ? std::optional(r) : std::nullopt;
-        if (op == "=") return *a == *b;
-        if (op == "!=") return *a != *b;
-        if (op == "<") return *a < *b;
-        if (op == "<=") return *a <= *b;
-        if (op == ">") return *a > *b;
-        if (op == ">=") return *a >= *b;
-        if (op == "and") return *a && *b;
-        if (op == "or") return *a || *b;
-        return std::nullopt;
-      }
-      case ExprKind::if_else: {
-        auto c = fold(*e.args[0]);
-        if (!c) return std::nullopt;
-        return fold(*e.args[*c ? 1 : 2]);
-      }
-      default:
-        return std::nullopt;
-    }
-  }
+  std::optional<std::int64_t> fold(const Expr& e) const { return fold_constant(e, *out_); }
 
   /// Checks and folds a constant expression of an expected type.
   std::optional<std::int64_t> constant(const Expr& e, Type want, const std::string& what) {

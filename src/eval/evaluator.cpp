@@ -394,6 +394,21 @@ void Runner::exec(const Instr& in, std::int32_t index) {
       publish(in.dst, m);
       break;
     }
+    case Op::sel_owners: {
+      auto& s = make_sel(in.dst);
+      if (s.size() < ns_) s.resize(ns_);
+      const std::int32_t* rsel = sel_ptr_[static_cast<std::size_t>(in.a)];
+      const std::size_t rn = sel_size_[static_cast<std::size_t>(in.a)];
+      const std::int32_t* rs = record_subjects();
+      std::size_t m = 0;
+      std::int32_t* o = s.data();
+      for (std::size_t k = 0; k < rn; ++k) {  // ascending records: their subjects ascend too
+        const std::int32_t subject = rs[rsel[k]];
+        if (m == 0 || o[m - 1] != subject) o[m++] = subject;
+      }
+      publish(in.dst, m);
+      break;
+    }
     case Op::sel_minus: {
       auto& s = make_sel(in.dst);
       if (s.size() < n) s.resize(n);
@@ -471,14 +486,16 @@ void Runner::exec(const Instr& in, std::int32_t index) {
           prev = s;
         }
         if (overflow) {
-          // find the subjects again, the slow way
+          // a running total left the range: add those subjects again in 128 bits, so only
+          // a sum that itself does not fit fails, whatever the order of the records
           for_runs(rsel, rn, [&](std::size_t s, std::size_t k, std::size_t e) {
-            std::int64_t t = 0;
-            bool o = false;
-            for (std::size_t j = k; j < e; ++j) o |= __builtin_add_overflow(t, a[rsel[j]], &t);
-            if (o) {
+            decimal::int128 t = 0;
+            for (std::size_t j = k; j < e; ++j) t += a[rsel[j]];
+            if (t > INT64_MAX || t < INT64_MIN) {
               errors_.push_back({Level::subject, static_cast<std::int32_t>(s), index, Fault::overflow});
               d[s] = 0;
+            } else {
+              d[s] = static_cast<std::int64_t>(t);
             }
           });
         }

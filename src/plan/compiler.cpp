@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "gradus/check/fold.hpp"
 #include "gradus/core/date.hpp"
 #include "gradus/core/decimal.hpp"
 #include "gradus/core/error.hpp"
@@ -38,6 +39,7 @@ class Compiler {
   const ast::Rulebook& rb_;
   Plan& p_;
   std::map<std::pair<std::int32_t, std::int32_t>, std::int32_t> let_cache_;  // (let, subject sel) -> reg
+  std::map<std::pair<std::int32_t, std::int32_t>, std::vector<PlanContribution::Feed>> let_feeds_;
   std::map<std::int32_t, std::int32_t> subject_load_cache_;                  // field -> view register
   std::map<std::pair<std::int32_t, std::int32_t>, std::int32_t> kind_sel_cache_;  // (mask, subject sel) -> sel
   PlanContribution* feeding_ = nullptr;  // contribution whose aggregations are being compiled
@@ -73,42 +75,8 @@ class Compiler {
   }
 
   // ------------------------------------------------------------ constant folding
-  /// The value of an expression without fields, lets or aggregations.
-  std::optional<std::int64_t> fold(const Expr& e) const {
-    switch (e.kind) {
-      case ExprKind::number: {
-        auto v = decimal::parse(e.text);
-        if (!v) return std::nullopt;
-        std::int64_t r;
-        switch (e.unit) {
-          case ast::Unit::percent: return *v / 100;
-          case ast::Unit::weeks: return decimal::mul(*v, 7 * decimal::kScale, r) ? std::optional(r) : std::nullopt;
-          case ast::Unit::months: return *v / decimal::kScale;
-          case ast::Unit::years: return *v / decimal::kScale * 12;
-          default: return *v;
-        }
-      }
-      case ExprKind::boolean: return e.text == "true" ? 1 : 0;
-      case ExprKind::date: {
-        auto d = date::parse(e.text);
-        return d ? std::optional<std::int64_t>(*d) : std::nullopt;
-      }
-      case ExprKind::name: {
-        const Binding& b = binding(e);
-        if (b.kind == Binding::Kind::constant) return c_.const_values[b.index];
-        if (b.kind == Binding::Kind::member) return b.index;
-        return std::nullopt;
-      }
-      case ExprKind::unary: {
-        if (e.text != "-") return std::nullopt;
-        auto a = fold(*e.args[0]);
-        if (!a || *a == INT64_MIN) return std::nullopt;
-        return -*a;
-      }
-      default:
-        return std::nullopt;
-    }
-  }
+  /// The value of an expression that needs no data (one folding rule for checker and compiler).
+  std::optional<std::int64_t> fold(const Expr& e) const { return fold_constant(e, c_); }
 
   // ------------------------------------------------------------ values
   /// Does the expression read record data (and so run per record)?
@@ -133,8 +101,10 @@ class Compiler {
   /// Compiles e; returns the register holding its value at at.level.
   std::int32_t value(const Expr& e, At at) {
     if (at.level == Level::record && !per_record(e)) {
-      // computed once per subject, then spread to the records
-      std::int32_t s = value(e, {Level::subject, at.subject_sel, at.subject_sel});
+      // computed once per subject, for the subjects that own a selected record
+      // (so a guard on the records also guards it), then spread to the records
+      std::int32_t owners = owners_of(at.sel, at.subject_sel);
+      std::int32_t s = value(e, {Level::subject, owners, owners});
       std::int32_t r = reg(Level::record);
       emit(Op::broadcast, Level::record, r, s, -1, at.sel, 0, e.span);
       return r;
@@ -194,7 +164,7 @@ class Compiler {
         if (type(*e.args[1]).kind == TypeKind::period) {
           emit(Op::as_of_months, at.level, cutoff, -1, -1, at.sel, -*fold(*e.args[1]), e.args[1]->span);
         } else if (auto days = fold(*e.args[1])) {
-          emit(Op::as_of_offset, at.level, cutoff, -1, -1, at.sel, -(*days / decimal::kScale), e.args[1]->span);
+          emit(Op::as_of_offset, at.level, cutoff, -1, -1, at.sel, -decimal::round_whole(*days), e.args[1]->span);
         } else {
           // a computed number of days: as_of - whole days
           std::int32_t p = value(*e.args[1], at);
@@ -217,6 +187,17 @@ class Compiler {
     }
     throw UsageError("internal: unknown expression kind");
   }
+
+  /// The subjects that own at least one record of a record selection.
+  std::int32_t owners_of(std::int32_t record_sel, std::int32_t subject_sel) {
+    if (record_sel == kAll) return subject_sel;
+    auto it = owners_cache_.find(record_sel);
+    if (it != owners_cache_.end()) return it->second;
+    std::int32_t s = selection(Level::subject);
+    emit(Op::sel_owners, Level::subject, s, record_sel, -1, subject_sel, 0, {});
+    return owners_cache_[record_sel] = s;
+  }
+  std::map<std::int32_t, std::int32_t> owners_cache_;
 
   std::int32_t name(const Expr& e, At at) {
     const Binding& b = binding(e);
@@ -247,12 +228,24 @@ class Compiler {
         return r;
       }
       case Binding::Kind::let: {
+        // computed once per selection; the records its aggregations read feed every
+        // contribution that uses it, for explanations
         auto key = std::make_pair(b.index, at.sel);
         auto it = let_cache_.find(key);
-        if (it != let_cache_.end()) return it->second;
-        std::int32_t r = value(*rb_.lets[b.index].value, at);
-        let_cache_[key] = r;
-        return r;
+        if (it == let_cache_.end()) {
+          PlanContribution* outer = feeding_;
+          PlanContribution scratch;
+          feeding_ = &scratch;
+          std::int32_t r = value(*rb_.lets[b.index].value, at);
+          feeding_ = outer;
+          let_feeds_[key] = std::move(scratch.feeds);
+          it = let_cache_.emplace(key, r).first;
+        }
+        if (feeding_) {
+          const auto& feeds = let_feeds_[key];
+          feeding_->feeds.insert(feeding_->feeds.end(), feeds.begin(), feeds.end());
+        }
+        return it->second;
       }
       default:
         throw UsageError(fmt::format("internal: name '{}' has no binding", e.text));

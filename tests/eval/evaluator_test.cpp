@@ -281,6 +281,124 @@ overrides
   EXPECT_NE(x.to_text().find("because: a high-severity record"), std::string::npos);
 }
 
+TEST(Evaluator, GuardsInsideAggregationsProtectSubjectValues) {
+  // `10 / n` runs only for the records whose guard leaves it open
+  auto plan = compile_text(std::string(R"(
+score
+  start at 0
+  add a: sum(if amount > 0 yuan then 1 else 10 / n over v)
+  add b: count(v where sev = high or 10 / n > 1)
+)") + kLadder);
+  ASSERT_TRUE(plan);
+  SubjectTable t = table_of(*plan, {
+      {0, "0", "2020-01-01", {{0, 2, "1", "2024-01-01"}}},  // n = 0: both guards settle first
+      {0, "0", "2020-01-01", {}},                            // n = 0 and no records
+      {0, "2", "2020-01-01", {{0, 0, "60", "2024-01-01"}}},  // b asks 10 / 2 > 1
+  });
+  Outcomes o = evaluate(*plan, t, at("2025-01-01"));
+  ASSERT_TRUE(o.errors.empty()) << o.errors[0].message;
+  EXPECT_EQ(o.score[0], num("2"));
+  EXPECT_EQ(o.score[1], num("0"));
+  EXPECT_EQ(o.score[2], num("2"));
+
+  // a subject without records never computes what only its records need
+  plan = compile_text(std::string(R"(
+score
+  start at 0
+  add c: count(v where amount > (100 yuan) / n)
+)") + kLadder);
+  ASSERT_TRUE(plan);
+  t = table_of(*plan, {{0, "0", "2020-01-01", {}}, {0, "2", "2020-01-01", {{0, 0, "60", "2024-01-01"}}}});
+  o = evaluate(*plan, t, at("2025-01-01"));
+  ASSERT_TRUE(o.errors.empty()) << o.errors[0].message;
+  EXPECT_EQ(o.score[0], num("0"));
+  EXPECT_EQ(o.score[1], num("1"));
+}
+
+TEST(Evaluator, ConstantExpressionsInTablesAndSupervision) {
+  auto plan = compile_text(R"(
+const w = 3
+table ip(s: Sev) -> integer
+  low -> w + 1
+  otherwise -> 7
+score
+  start at 100
+  deduct x: sum(ip[sev] over v)
+tiers
+  A [90, inf)
+  B (-inf, 90)
+supervision
+  tier A sampling 1% + 1%
+  tier B sampling 50%
+)");
+  ASSERT_TRUE(plan);
+  EXPECT_EQ(plan->tiers[0].supervision.sampling, num("0.02"));
+  SubjectTable t = table_of(*plan, {{0, "0", "2020-01-01", {{0, 0, "0", "2024-01-01"}}},
+                                    {0, "0", "2020-01-01", {{0, 1, "0", "2024-01-01"}}}});
+  Outcomes o = evaluate(*plan, t, at("2025-01-01"));
+  EXPECT_EQ(o.score[0], num("96"));
+  EXPECT_EQ(o.score[1], num("93"));
+}
+
+TEST(Evaluator, DayCountsInWindowsRoundToWholeDays) {
+  auto plan = compile_text(std::string(R"(
+const half = 10.5 days
+score
+  start at 0
+  add a: 10 * count(v where on within 10.5 days)
+  add b: count(v where on within 10.4 days)
+  add c: 100 * count(v where on within half)
+  add d: 1000 * count(v where on within (n + 0.5) * 1 days)
+)") + kLadder);
+  ASSERT_TRUE(plan);
+  // 10 and 11 days before the evaluation date; (n + 0.5) days is 10.5 days
+  SubjectTable t = table_of(*plan, {{0, "10", "2020-01-01", {{0, 0, "0", "2024-06-20"}, {0, 0, "0", "2024-06-19"}}}});
+  Outcomes o = evaluate(*plan, t, at("2024-06-30"));
+  // 10.5 days rounds to 11: 06-20 is inside, 06-19 is not; 10.4 rounds to 10: neither
+  EXPECT_EQ(o.score[0], num("1110"));
+}
+
+TEST(Evaluator, SumsDoNotDependOnRecordOrder) {
+  auto plan = compile_text(std::string(R"(
+score
+  start at 0
+  add s: sum(amount over v) / (1000000000000 yuan)
+)") + kLadder);
+  ASSERT_TRUE(plan);
+  // the running total of the first order leaves the range; the sum does not
+  SubjectTable t = table_of(*plan, {
+      {0, "0", "2020-01-01", {{0, 0, "5000000000000", "2024-01-01"}, {0, 0, "5000000000000", "2024-01-01"},
+                              {0, 0, "-5000000000000", "2024-01-01"}}},
+      {0, "0", "2020-01-01", {{0, 0, "5000000000000", "2024-01-01"}, {0, 0, "-5000000000000", "2024-01-01"},
+                              {0, 0, "5000000000000", "2024-01-01"}}},
+      {0, "0", "2020-01-01", {{0, 0, "-9000000000000", "2024-01-01"}, {0, 0, "-9000000000000", "2024-01-01"}}},
+  });
+  Outcomes o = evaluate(*plan, t, at("2025-01-01"));
+  EXPECT_EQ(o.score[0], num("5"));
+  EXPECT_EQ(o.score[1], num("5"));
+  ASSERT_EQ(o.errors.size(), 1u);  // -18e12 does not fit
+  EXPECT_EQ(o.errors[0].subject, 2u);
+}
+
+TEST(Evaluator, ExplanationsShowALetsRecordsForEveryUse) {
+  auto plan = compile_text(std::string(R"(
+let nv = count(v)
+score
+  start at 100
+  deduct a: 2 * nv
+  deduct b: 3 * nv
+)") + kLadder);
+  ASSERT_TRUE(plan);
+  SubjectTable t = table_of(*plan, {{0, "0", "2020-01-01", {{0, 0, "0", "2024-01-01"}, {1, 0, "0", "2024-01-01"},
+                                                            {0, 0, "0", "2024-01-01"}}}});
+  Explanation x = explain(*plan, t, 0, at("2025-01-01"));
+  ASSERT_EQ(x.contributions.size(), 2u);
+  EXPECT_EQ(x.contributions[0].points, num("-4"));
+  EXPECT_EQ(x.contributions[1].points, num("-6"));
+  EXPECT_EQ(x.contributions[0].records.size(), 2u);
+  EXPECT_EQ(x.contributions[1].records.size(), 2u);
+}
+
 TEST(Evaluator, RefusesTablesThatDoNotFitTheSchema) {
   auto plan = compile_text(std::string("score\n  start at 100\n") + kLadder);
   ASSERT_TRUE(plan);

@@ -64,6 +64,12 @@ inline bool sub(std::int64_t a, std::int64_t b, std::int64_t& out) {
   return !__builtin_sub_overflow(a, b, &out);
 }
 
+/// The nearest whole number (unscaled), halves away from zero: 10.5 -> 11.
+inline std::int64_t round_whole(std::int64_t v) {
+  const std::int64_t q = v / kScale, r = v % kScale;
+  return q + static_cast<std::int64_t>(r >= kScale / 2) - static_cast<std::int64_t>(r <= -kScale / 2);
+}
+
 /// Scales a whole number; false on overflow.
 inline bool from_int(std::int64_t v, std::int64_t& out) {
   return !__builtin_mul_overflow(v, kScale, &out);

@@ -49,6 +49,7 @@ enum class Op : std::uint8_t {
   sel_kinds,      // record selection dst = records (of subjects in subject selection sel) whose kind bit is in imm
   sel_minus,      // selection dst = sel minus selection a
   sel_cmp,        // selection dst = positions of sel where a CMP imm; CMP is the comparison op in b (eq..ge)
+  sel_owners,     // subject selection dst = subjects of sel owning a record of record selection a
   agg_sum,        // subject dst = sum of record a over record selection b (dst zeroed first over sel)
   agg_count,      // subject dst = count of record selection b, scaled
   agg_min,        // subject dst = min of record a over b; subjects with none keep their dst value
