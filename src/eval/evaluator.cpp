@@ -396,15 +396,18 @@ void Runner::exec(const Instr& in, std::int32_t index) {
     }
     case Op::sel_owners: {
       auto& s = make_sel(in.dst);
-      if (s.size() < ns_) s.resize(ns_);
+      if (s.size() < ns_ + 1) s.resize(ns_ + 1);  // one past the last subject: the loop writes ahead
       const std::int32_t* rsel = sel_ptr_[static_cast<std::size_t>(in.a)];
       const std::size_t rn = sel_size_[static_cast<std::size_t>(in.a)];
       const std::int32_t* rs = record_subjects();
       std::size_t m = 0;
       std::int32_t* o = s.data();
+      std::int32_t last = -1;
       for (std::size_t k = 0; k < rn; ++k) {  // ascending records: their subjects ascend too
         const std::int32_t subject = rs[rsel[k]];
-        if (m == 0 || o[m - 1] != subject) o[m++] = subject;
+        o[m] = subject;
+        m += subject != last;
+        last = subject;
       }
       publish(in.dst, m);
       break;

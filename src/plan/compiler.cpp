@@ -101,9 +101,10 @@ class Compiler {
   /// Compiles e; returns the register holding its value at at.level.
   std::int32_t value(const Expr& e, At at) {
     if (at.level == Level::record && !per_record(e)) {
-      // computed once per subject, for the subjects that own a selected record
-      // (so a guard on the records also guards it), then spread to the records
-      std::int32_t owners = owners_of(at.sel, at.subject_sel);
+      // computed once per subject, then spread to the records; where it could fail
+      // (arithmetic), only for the subjects owning a selected record, so that a
+      // guard on the records also guards it
+      std::int32_t owners = can_fail(e) ? owners_of(at.sel, at.subject_sel) : at.subject_sel;
       std::int32_t s = value(e, {Level::subject, owners, owners});
       std::int32_t r = reg(Level::record);
       emit(Op::broadcast, Level::record, r, s, -1, at.sel, 0, e.span);
@@ -186,6 +187,32 @@ class Compiler {
       case ExprKind::aggregate: return aggregate(e, at);
     }
     throw UsageError("internal: unknown expression kind");
+  }
+
+  /// Can computing e fail for some data (overflow, division by zero)? Lookups
+  /// and comparisons cannot, arithmetic can.
+  bool can_fail(const Expr& e) const {
+    switch (e.kind) {
+      case ExprKind::binary:
+        if (e.text == "+" || e.text == "-" || e.text == "*" || e.text == "/") return true;
+        break;
+      case ExprKind::unary:
+        if (e.text == "-") return true;
+        break;
+      case ExprKind::call:
+        if (e.text == "abs" || e.text == "age") return true;
+        break;
+      case ExprKind::within:
+        return true;
+      case ExprKind::name:
+        if (binding(e).kind == Binding::Kind::let) return can_fail(*rb_.lets[binding(e).index].value);
+        return false;
+      default:
+        break;
+    }
+    for (const auto& a : e.args)
+      if (a && can_fail(*a)) return true;
+    return false;
   }
 
   /// The subjects that own at least one record of a record selection.
