@@ -13,6 +13,7 @@
 #include "gradus/core/date.hpp"
 #include "gradus/core/decimal.hpp"
 #include "gradus/core/error.hpp"
+#include "../core/memory.hpp"
 #include "runner.hpp"
 
 namespace gradus {
@@ -548,7 +549,13 @@ void evaluate(const Plan& plan, const SubjectTable& table, const EvalOptions& op
   if (options.chunk_size == 0) throw UsageError("evaluate: chunk_size must be at least 1");
   if (plan.score_reg < 0 || plan.tier_reg < 0) throw UsageError("evaluate: the plan computes no score or tier");
   const std::size_t n = table.subject_count();
-  // every element is written below, so growing without clearing is enough
+  // every element is written below, so growing without clearing is enough; fresh
+  // buffers go to huge pages (first touches of fresh memory are costly)
+  if (out.score.capacity() < n) {
+    memory::size_huge(out.score, n);
+    memory::size_huge(out.tier, n);
+    memory::size_huge(out.overrides, n);
+  }
   out.score.resize(n);
   out.tier.resize(n);
   out.overrides.resize(n);

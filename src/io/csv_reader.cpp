@@ -22,20 +22,6 @@ namespace gradus::csv {
 
 // ------------------------------------------------------------------ memory
 
-void advise_huge(const void* p, std::size_t bytes) {
-#ifdef MADV_HUGEPAGE
-  constexpr std::uintptr_t kHuge = std::uintptr_t{2} << 20;
-  if (p == nullptr || bytes < 2 * kHuge) return;
-  const auto b = reinterpret_cast<std::uintptr_t>(p);
-  const std::uintptr_t lo = (b + kHuge - 1) & ~(kHuge - 1);
-  const std::uintptr_t hi = (b + bytes) & ~(kHuge - 1);
-  if (hi > lo) (void)::madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_HUGEPAGE);
-#else
-  (void)p;
-  (void)bytes;
-#endif
-}
-
 void* map_anonymous(std::size_t bytes) {
   void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) throw std::bad_alloc();

@@ -16,6 +16,8 @@
 // on the thread count.
 #pragma once
 
+#include "../core/memory.hpp"
+
 #include <algorithm>
 #include <atomic>
 #include <cstddef>
@@ -36,19 +38,8 @@ namespace gradus::csv {
 
 // ------------------------------------------------------------------ memory
 
-/// Asks the kernel for transparent huge pages over [p, p + bytes) (only whole
-/// 2 MiB pages inside the range; small ranges are left alone). Must be called
-/// before the memory is first touched to have an effect. Never fails.
-void advise_huge(const void* p, std::size_t bytes);
-
-/// Sizes `v` to n value-initialised elements in fresh memory advised for huge pages.
-template <class T>
-void size_huge(std::vector<T>& v, std::size_t n) {
-  std::vector<T>().swap(v);
-  v.reserve(n);
-  advise_huge(v.data(), n * sizeof(T));
-  v.resize(n);
-}
+using memory::advise_huge;
+using memory::size_huge;
 
 /// Uninitialised scratch array of trivially copyable T in its own anonymous mapping.
 template <class T>
