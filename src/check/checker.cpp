@@ -256,11 +256,15 @@ class Checker {
           std::unordered_map<std::string, Span> seen;
           for (const auto& k : f.type.kinds) {
             auto [it, fresh] = seen.emplace(k.text, k.span);
-            if (!fresh) dup("record kind", k, it->second);
-            else schema().kinds.push_back(k.text);
+            if (!fresh) {
+              dup("record kind", k, it->second);
+            } else if (schema().kinds.size() == kMaxKinds) {  // kinds are bits of a 64-bit mask
+              d_.error(Code::E0404, k.span, fmt::format("at most {} record kinds", kMaxKinds));
+              break;
+            } else {
+              schema().kinds.push_back(k.text);
+            }
           }
-          if (schema().kinds.size() > kMaxKinds)
-            d_.error(Code::E0404, f.type.span, fmt::format("at most {} record kinds", kMaxKinds));
         }
       }
       for (const auto& f : records->fields) {
