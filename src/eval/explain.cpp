@@ -147,7 +147,7 @@ std::string Explanation::to_text() const {
   if (failed) return o + fmt::format("  evaluation failed: {}\n", error);
   o += fmt::format("  start             {}\n", decimal::format(start));
   for (const auto& c : contributions) {
-    std::string pts = fmt::format("{}{}", c.points >= 0 ? "+" : "", decimal::format(c.points));
+    std::string pts = fmt::format("{}{}", c.points > 0 ? "+" : "", decimal::format(c.points));
     o += fmt::format("  {:<17} {:>10}  {}{}\n", c.name, pts,
                      c.group.empty() ? "" : fmt::format("[group {}] ", c.group), c.at);
     o += fmt::format("      rule: {}\n", c.rule);
