@@ -41,8 +41,10 @@ struct Outcomes {
   std::size_t size() const { return score.size(); }
 };
 
-/// Evaluates every subject. Throws UsageError when the table does not fit
-/// the plan's schema.
+/// Evaluates every subject. Throws UsageError when the table's shape does not
+/// fit the plan's schema or a record's kind is out of range; an enum code out
+/// of range fails only its subject (SubjectTable::validate checks every value
+/// up front, when wanted).
 Outcomes evaluate(const Plan& plan, const SubjectTable& table, const EvalOptions& options);
 
 /// The same, into `out`, reusing its buffers: repeated evaluations (a service
