@@ -27,7 +27,7 @@ enum class Op : std::uint8_t {
   as_of_offset,   // dst = as_of + imm (days; a date constant relative to the evaluation date)
   as_of_months,   // dst = as_of shifted by imm calendar months (a date)
   load_subject,   // dst = subject column a (a view, never written)
-  load_record,    // dst = record column a (a view, never written)
+  load_record,    // dst = record column a, or the records' kinds when a < 0 (a view, never written)
   broadcast,      // record dst = subject register a of the record's subject
   copy,           // dst = a
   add,            // dst = a + b (overflow is a subject error)
