@@ -475,17 +475,17 @@ void Runner::exec(const Instr& in, std::int32_t index) {
       const std::int32_t* rsel = sel_ptr_[static_cast<std::size_t>(in.b)];
       const std::size_t rn = sel_size_[static_cast<std::size_t>(in.b)];
       const std::int32_t* rs = record_subjects();
-      if (in.op == Op::agg_sum) {
+      if (in.op != Op::agg_any) {
         // a running total that restarts at each new subject (a select, not a branch); the
-        // last store per subject holds its sum
-        const std::int64_t* a = A();
+        // last store per subject holds its total. count adds one per record.
+        const std::int64_t* a = in.op == Op::agg_sum ? A() : nullptr;
         std::int64_t acc = 0;
         std::int32_t prev = -1;
         bool overflow = false;
         for (std::size_t k = 0; k < rn; ++k) {
           const std::int32_t i = rsel[k], s = rs[i];
           const std::int64_t base = s == prev ? acc : 0;
-          overflow |= __builtin_add_overflow(base, a[i], &acc);
+          overflow |= __builtin_add_overflow(base, a ? a[i] : decimal::kScale, &acc);
           d[s] = acc;
           prev = s;
         }
@@ -494,7 +494,7 @@ void Runner::exec(const Instr& in, std::int32_t index) {
           // a sum that itself does not fit fails, whatever the order of the records
           for_runs(rsel, rn, [&](std::size_t s, std::size_t k, std::size_t e) {
             decimal::int128 t = 0;
-            for (std::size_t j = k; j < e; ++j) t += a[rsel[j]];
+            for (std::size_t j = k; j < e; ++j) t += a ? a[rsel[j]] : decimal::kScale;
             if (t > INT64_MAX || t < INT64_MIN) {
               errors_.push_back({Level::subject, static_cast<std::int32_t>(s), index, Fault::overflow});
               d[s] = 0;
@@ -502,15 +502,6 @@ void Runner::exec(const Instr& in, std::int32_t index) {
               d[s] = static_cast<std::int64_t>(t);
             }
           });
-        }
-      } else if (in.op == Op::agg_count) {
-        std::int64_t acc = 0;
-        std::int32_t prev = -1;
-        for (std::size_t k = 0; k < rn; ++k) {
-          const std::int32_t s = rs[rsel[k]];
-          acc = (s == prev ? acc : 0) + decimal::kScale;
-          d[s] = acc;
-          prev = s;
         }
       } else {
         for (std::size_t k = 0; k < rn; ++k) d[rs[rsel[k]]] = 1;

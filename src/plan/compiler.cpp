@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -161,6 +162,8 @@ class Compiler {
       case ExprKind::within: {
         // d within p  <=>  as_of - p < d <= as_of
         std::int32_t d = value(*e.args[0], at);
+        std::int32_t today = reg(at.level);
+        emit(Op::as_of_offset, at.level, today, -1, -1, at.sel, 0, e.span);
         std::int32_t cutoff = reg(at.level);
         if (type(*e.args[1]).kind == TypeKind::period) {
           emit(Op::as_of_months, at.level, cutoff, -1, -1, at.sel, -*fold(*e.args[1]), e.args[1]->span);
@@ -169,15 +172,11 @@ class Compiler {
         } else {
           // a computed number of days: as_of - whole days
           std::int32_t p = value(*e.args[1], at);
-          std::int32_t today = reg(at.level);
-          emit(Op::as_of_offset, at.level, today, -1, -1, at.sel, 0, e.span);
           // scaled days to whole days: a * kScale / kScale^2
           std::int32_t whole = reg(at.level);
           emit(Op::div, at.level, whole, p, -1, at.sel, decimal::kScale * decimal::kScale, e.args[1]->span);
           emit(Op::sub, at.level, cutoff, today, whole, at.sel, 0, e.args[1]->span);
         }
-        std::int32_t today = reg(at.level);
-        emit(Op::as_of_offset, at.level, today, -1, -1, at.sel, 0, e.span);
         std::int32_t after = reg(at.level), upto = reg(at.level), r = reg(at.level);
         emit(Op::gt, at.level, after, d, cutoff, at.sel, 0, e.span);
         emit(Op::le, at.level, upto, d, today, at.sel, 0, e.span);
@@ -314,6 +313,14 @@ class Compiler {
     throw UsageError(fmt::format("internal: unknown function '{}'", f));
   }
 
+  /// The instruction of a comparison operator, if op is one.
+  static std::optional<Op> comparison(const std::string& op) {
+    static const std::map<std::string, Op> ops = {{"=", Op::eq}, {"!=", Op::ne}, {"<", Op::lt},
+                                                  {"<=", Op::le}, {">", Op::gt}, {">=", Op::ge}};
+    auto it = ops.find(op);
+    return it == ops.end() ? std::nullopt : std::optional<Op>(it->second);
+  }
+
   std::int32_t binary(const Expr& e, At at) {
     const std::string& op = e.text;
     const Expr& l = *e.args[0];
@@ -333,16 +340,14 @@ class Compiler {
       return res;
     }
     Type lt = type(l), rt = type(r);
-    static const std::map<std::string, Op> cmp = {{"=", Op::eq}, {"!=", Op::ne}, {"<", Op::lt},
-                                                  {"<=", Op::le}, {">", Op::gt}, {">=", Op::ge}};
-    if (auto it = cmp.find(op); it != cmp.end()) {
+    if (auto cmp = comparison(op)) {
       std::int32_t a = value(l, at);
       std::int32_t res = reg(at.level);
       if (auto k = fold(r)) {
-        emit(it->second, at.level, res, a, -1, at.sel, *k, e.span);
+        emit(*cmp, at.level, res, a, -1, at.sel, *k, e.span);
       } else {
         std::int32_t b = value(r, at);
-        emit(it->second, at.level, res, a, b, at.sel, 0, e.span);
+        emit(*cmp, at.level, res, a, b, at.sel, 0, e.span);
       }
       return res;
     }
@@ -473,13 +478,12 @@ class Compiler {
       at.sel = s;
       return filter(*c.args[1], at);
     }
-    static const std::map<std::string, Op> cmp = {{"=", Op::eq}, {"!=", Op::ne}, {"<", Op::lt},
-                                                  {"<=", Op::le}, {">", Op::gt}, {">=", Op::ge}};
-    if (c.kind == ExprKind::binary && cmp.count(c.text)) {
+    auto cmp = c.kind == ExprKind::binary ? comparison(c.text) : std::nullopt;
+    if (cmp) {
       if (auto k = fold(*c.args[1])) {
         std::int32_t v = value(*c.args[0], at);
         std::int32_t s = selection(at.level);
-        emit(Op::sel_cmp, at.level, s, v, static_cast<std::int32_t>(cmp.at(c.text)), at.sel, *k, c.span);
+        emit(Op::sel_cmp, at.level, s, v, static_cast<std::int32_t>(*cmp), at.sel, *k, c.span);
         return s;
       }
     }
