@@ -12,9 +12,19 @@ Compilation compile_source(Source source) {
   ParseResult parsed = parse(*c.source);
   c.diagnostics = std::move(parsed.diagnostics);
   if (!c.diagnostics.has_errors()) {
-    CheckResult checked = check(parsed.rulebook);
+    auto rulebook = std::make_shared<const ast::Rulebook>(std::move(parsed.rulebook));
+    c.rulebook = rulebook;
+    CheckResult checked = check(*rulebook);
     for (auto& d : checked.diagnostics.items()) c.diagnostics.add(std::move(d));
-    if (checked.ok()) c.plan = std::make_shared<const Plan>(compile(*checked.checked, c.source));
+    if (checked.ok()) {
+      Diagnostics proof;
+      c.proof = prove(*checked.checked, proof);
+      for (auto& d : proof.items()) c.diagnostics.add(std::move(d));
+      if (!proof.has_errors()) {
+        if (!rulebook->scores.empty()) c.plan = std::make_shared<const Plan>(compile(*checked.checked, c.source));
+        c.checked = std::move(checked.checked);
+      }
+    }
   }
   c.diagnostics.sort();
   return c;

@@ -21,6 +21,7 @@
 #include "gradus/eval/subject_table.hpp"
 #include "gradus/io/csv.hpp"
 #include "gradus/io/writer.hpp"
+#include "gradus/penalty/penalty.hpp"
 #include "gradus/plan/compiler.hpp"
 #include "gradus/plan/plan.hpp"
 #include "gradus/syntax/parser.hpp"
@@ -31,8 +32,11 @@ namespace gradus {
 struct Compilation {
   std::shared_ptr<const Source> source;
   Diagnostics diagnostics;          // parse and check diagnostics, sorted by position
-  std::shared_ptr<const Plan> plan; // null when there are errors
-  bool ok() const { return plan != nullptr; }
+  std::shared_ptr<const Plan> plan; // null when there are errors or the rulebook has no score
+  std::shared_ptr<const ast::Rulebook> rulebook;  // the AST (null when it did not parse)
+  std::shared_ptr<const CheckedRulebook> checked; // null when there are errors
+  ProofSummary proof;               // the proportionality proof of its penalty rules
+  bool ok() const { return checked != nullptr; }
   /// Every diagnostic rendered as the CLI prints it.
   std::string render() const;
 };

@@ -36,6 +36,8 @@ struct Scope {
   std::uint64_t kinds = 0;      // kinds the aggregation covers
   std::string kinds_text;       // for messages
   bool constant = false;        // const, table value, sampling: no fields, lets or aggregations
+  std::int32_t penalty = -1;    // inside penalty rule `penalty`: its inputs, defines, level and history
+  std::size_t item = 0;         // the penalty item being checked (earlier defines are visible)
 };
 
 
@@ -51,8 +53,10 @@ class Checker {
   std::unique_ptr<CheckedRulebook> run() {
     header();
     laws();
+    penalty_only_ = !rb_.penalties.empty() && rb_.scores.empty() && rb_.tiers.empty();
     enums();
     schemas();
+    breaches();
     globals();
     order_definitions();
     consts();
@@ -64,6 +68,7 @@ class Checker {
     overrides();
     supervision();
     summary();
+    penalties();
     unused();
     if (d_.has_errors()) return nullptr;
     return std::move(out_);
@@ -82,6 +87,8 @@ class Checker {
   std::unordered_map<std::string, std::int32_t> tier_index_;
   std::vector<bool> let_checked_, const_checked_;
   // use counts for W0001
+  bool penalty_only_ = false;  // penalty rules without score and tiers: no subjects needed
+  std::unordered_map<std::string, std::int32_t> sanctions_, penalty_index_;
   std::vector<int> used_const_, used_let_, used_table_, used_law_, used_measure_, used_enum_;
 
   // ------------------------------------------------------------ helpers
@@ -186,6 +193,23 @@ class Checker {
         d_.error(Code::E0404, e.name.span, fmt::format("'{}' has no members", e.name.text));
       schema().enums.push_back(std::move(t));
     }
+    if (rb_.penalties.empty()) return;
+    if (auto it = enum_index_.find("level"); it != enum_index_.end()) {
+      d_.error(Code::E0201, rb_.enums[it->second].name.span,
+               "'level' is the built-in scale of discretion levels; choose another name");
+      return;
+    }
+    EnumType level;
+    level.name = "level";
+    level.ordered = true;
+    for (std::size_t i = 0; i < std::size(kLevels); ++i) {
+      level.members.push_back(kLevels[i]);
+      level.labels.push_back(kLevelLabels[i]);
+    }
+    out_->penalties.level_enum = static_cast<std::int32_t>(schema().enums.size());
+    enum_index_.emplace("level", out_->penalties.level_enum);
+    schema().enums.push_back(std::move(level));
+    used_enum_.push_back(1);
   }
 
   std::optional<Type> resolve_type(const ast::TypeRef& t) {
@@ -217,7 +241,7 @@ class Checker {
       slot = &s;
     }
     if (!subjects) {
-      d_.error(Code::E0405, rb_.header.span, "the rulebook has no 'subjects' section");
+      if (!penalty_only_) d_.error(Code::E0405, rb_.header.span, "the rulebook has no 'subjects' section");
     } else {
       for (const auto& f : subjects->fields) {
         const std::string& tn = f.type.name.text;
@@ -325,6 +349,10 @@ class Checker {
         if (!s.records && tn == "key" && f.name.text == schema().key_field)
           add(f.name, Binding::Kind::key, 0, "name");
       }
+    }
+    for (std::size_t i = 0; i < schema().breach_fields.size(); ++i) {
+      const auto& f = schema().breach_fields[i];
+      add({f.name, f.span}, Binding::Kind::input, static_cast<std::int32_t>(i), "name");
     }
     used_const_.assign(rb_.consts.size(), 0);
     used_let_.assign(rb_.lets.size(), 0);
@@ -755,6 +783,7 @@ class Checker {
       if (it != en.members.end() && !(globals_.count(e.text) &&
                                       globals_.at(e.text).kind == Binding::Kind::record_field && s.in_aggregate)) {
         bind(e, {Binding::Kind::member, static_cast<std::int32_t>(it - en.members.begin()), hint.enum_index});
+        if (static_cast<std::size_t>(hint.enum_index) < used_enum_.size()) ++used_enum_[hint.enum_index];
         return hint;
       }
     }
@@ -765,7 +794,8 @@ class Checker {
         return hint;
       }
     }
-    if (e.text == "as_of" && !globals_.count("as_of")) {
+    if (s.penalty >= 0 && penalty_name(e, s)) return out_->types[e.id];
+    if (e.text == "as_of" && !globals_.count("as_of") && s.penalty < 0) {
       if (s.constant) return mismatch(e, "'as_of' is not a constant", Code::E0307);
       bind(e, {Binding::Kind::as_of, 0, -1});
       return Type::of(TypeKind::date);
@@ -808,6 +838,10 @@ class Checker {
         case Binding::Kind::table:
           ++used_table_[g.index];
           return mismatch(e, fmt::format("'{}' is a table: look a value up with {}[key]", e.text, e.text));
+        case Binding::Kind::input:
+          if (s.penalty < 0)
+            return mismatch(e, fmt::format("'{}' is a breach input: use it in a penalty rule", e.text), Code::E0707);
+          return schema().breach_fields[g.index].type;
         default: break;
       }
     }
@@ -824,6 +858,7 @@ class Checker {
     }
     if (count == 1) {
       bind(e, {Binding::Kind::member, found_code, found_enum});
+      if (static_cast<std::size_t>(found_enum) < used_enum_.size()) ++used_enum_[found_enum];
       return Type::enumeration_of(found_enum);
     }
     if (count > 1)
@@ -887,6 +922,7 @@ class Checker {
     }
     if (f == "age") {
       if (!arity(1, 1)) return error_type();
+      if (s.penalty >= 0) return mismatch(e, "a penalty rule has no evaluation date: compare with 'date', the breach's date");
       if (s.constant) return mismatch(e, "'age' depends on the evaluation date and is not a constant", Code::E0307);
       Type t = expr(*e.args[0], s, Type::of(TypeKind::date));
       if (t.kind != TypeKind::error && t.kind != TypeKind::date)
@@ -894,6 +930,7 @@ class Checker {
       bind(e, {Binding::Kind::function, 0, -1});
       return Type::of(TypeKind::days);
     }
+    if ((f == "prior" || f == "after_ban") && s.penalty >= 0) return history(e, s);
     if (f == "sum" || f == "count" || f == "any" || f == "all")
       return mismatch(e, fmt::format("'{}' aggregates records: write {}", f,
                                      f == "sum" ? "sum(value over kind where condition)"
@@ -906,6 +943,8 @@ class Checker {
 
   Type aggregate(const Expr& e, const Scope& outer) {
     if (outer.constant) return mismatch(e, "an aggregation is not a constant", Code::E0307);
+    if (outer.penalty >= 0)
+      return mismatch(e, "a penalty rule reads one breach, not records; its history is prior(...) and after_ban(...)");
     if (outer.in_aggregate)
       return mismatch(e, "aggregations cannot nest; compute the inner one in a 'let'", Code::E0413);
     Scope s;
@@ -1115,7 +1154,7 @@ class Checker {
 
   void score() {
     if (rb_.scores.empty()) {
-      d_.error(Code::E0405, rb_.header.span, "the rulebook has no 'score' section");
+      if (!penalty_only_) d_.error(Code::E0405, rb_.header.span, "the rulebook has no 'score' section");
       return;
     }
     for (std::size_t i = 1; i < rb_.scores.size(); ++i)
@@ -1189,7 +1228,7 @@ class Checker {
 
   void tiers() {
     if (rb_.tiers.empty()) {
-      d_.error(Code::E0405, rb_.header.span, "the rulebook has no 'tiers' section");
+      if (!penalty_only_) d_.error(Code::E0405, rb_.header.span, "the rulebook has no 'tiers' section");
       return;
     }
     for (std::size_t i = 1; i < rb_.tiers.size(); ++i)
@@ -1355,6 +1394,313 @@ class Checker {
     }
   }
 
+  // ------------------------------------------------------------ penalties (rules/PENALTIES.md)
+  void breaches() {
+    for (std::size_t i = 1; i < rb_.breaches.size(); ++i)
+      d_.error(Code::E0411, rb_.breaches[i].span, "a second 'breaches' section; declare all inputs in one");
+    if (rb_.breaches.empty()) return;
+    static const char* const kFixed[] = {"id", "party", "date", "penalty"};
+    for (const auto& in : rb_.breaches[0].inputs) {
+      if (std::find(std::begin(kFixed), std::end(kFixed), in.name.text) != std::end(kFixed)) {
+        d_.error(Code::E0201, in.name.span,
+                 fmt::format("'{}' is a fixed breach column (id, party, date, penalty); choose another name",
+                             in.name.text));
+        continue;
+      }
+      if (schema().breach_field(in.name.text) >= 0) {
+        dup("breach input", in.name, schema().breach_fields[schema().breach_field(in.name.text)].span);
+        continue;
+      }
+      Type t = resolve_type(in.type).value_or(Type{});
+      std::int8_t order = in.order == ast::BreachInput::Order::increasing   ? 1
+                          : in.order == ast::BreachInput::Order::decreasing ? -1
+                                                                            : 0;
+      bool orderable = t.is_numeric() || t.kind == TypeKind::boolean || t.kind == TypeKind::date ||
+                       (t.kind == TypeKind::enumeration && schema().enums[t.enum_index].ordered);
+      if (order != 0 && t.kind != TypeKind::error && !orderable)
+        d_.error(Code::E0702, in.order_span,
+                 fmt::format("'{}' is {}, which has no order; declare a scale to order its members", in.name.text,
+                             tname(t)));
+      schema().breach_fields.push_back({in.name.text, t, ~0ull, in.name.span});
+      schema().breach_order.push_back(order);
+    }
+  }
+
+  /// A name inside a penalty rule: an earlier `define`, `level`, `date`. True when bound.
+  bool penalty_name(const Expr& e, const Scope& s) {
+    const auto& items = rb_.penalties[s.penalty].items;
+    for (std::size_t i = s.item; i-- > 0;) {
+      if (items[i].kind != ast::PenaltyItem::Kind::define || items[i].name.text != e.text) continue;
+      bind(e, {Binding::Kind::define, static_cast<std::int32_t>(i), s.penalty});
+      set(e, out_->types[items[i].value ? items[i].value->id : 0]);
+      return true;
+    }
+    if (globals_.count(e.text)) return false;
+    if (e.text == "level") {
+      bind(e, {Binding::Kind::level, 0, -1});
+      set(e, Type::enumeration_of(out_->penalties.level_enum));
+      return true;
+    }
+    if (e.text == "date") {
+      bind(e, {Binding::Kind::breach_date, 0, -1});
+      set(e, Type::of(TypeKind::date));
+      return true;
+    }
+    return false;
+  }
+
+  /// prior(PERIOD [, rule...]) and after_ban(MEASURE, PERIOD).
+  Type history(const Expr& e, const Scope& s) {
+    const std::string& f = e.text;
+    bool prior = f == "prior";
+    if (e.args.size() < (prior ? 1u : 2u) || (!prior && e.args.size() > 2)) {
+      d_.error(Code::E0303, e.span,
+               prior ? "'prior' takes a period and optionally penalty rule names: prior(1 year, rule)"
+                     : "'after_ban' takes a measure and a period: after_ban(tender_ban, 3 years)");
+      return error_type();
+    }
+    const Expr& period = *e.args[prior ? 0 : 1];
+    Type p = expr(period, s, Type::of(TypeKind::days));
+    if (p.kind != TypeKind::error && (p.kind != TypeKind::period || !fold(period)))
+      return mismatch(period, fmt::format("'{}' needs a constant period of months or years, such as 1 year", f),
+                      Code::E0307);
+    auto named = [&](const Expr& a, const char* what) -> const std::string* {
+      if (a.kind == ExprKind::name) return &a.text;
+      mismatch(a, fmt::format("'{}' needs {} here", f, what));
+      return nullptr;
+    };
+    bind(e, {Binding::Kind::function, 0, -1});
+    if (prior) {
+      for (std::size_t i = 1; i < e.args.size(); ++i)
+        if (const std::string* n = named(*e.args[i], "a penalty rule name")) {
+          if (!penalty_index_.count(*n)) {
+            std::vector<std::string> c;
+            for (auto& [k, v] : penalty_index_) c.push_back(k);
+            d_.error(Code::E0706, e.args[i]->span, fmt::format("unknown penalty rule '{}'{}", *n, suggest(*n, c)));
+          }
+          bind(*e.args[i], {Binding::Kind::function, penalty_index_.count(*n) ? penalty_index_.at(*n) : -1, -1});
+        }
+      return Type::of(TypeKind::integer);
+    }
+    if (const std::string* n = named(*e.args[0], "a measure name")) {
+      std::int32_t m = sanction(*n, e.args[0]->span);
+      bind(*e.args[0], {Binding::Kind::function, m, -1});
+      if (m >= 0 && out_->penalties.sanctions[m].unit != TypeKind::period)
+        mismatch(*e.args[0], fmt::format("'{}' is not a ban: its amount is not a period", *n), Code::E0703);
+    }
+    return Type::of(TypeKind::boolean);
+  }
+
+  std::int32_t sanction(const std::string& n, Span at) {
+    auto it = sanctions_.find(n);
+    if (it != sanctions_.end()) return it->second;
+    std::vector<std::string> c;
+    for (auto& [k, v] : sanctions_) c.push_back(k);
+    d_.error(Code::E0701, at,
+             fmt::format("'{}' is not in the measure catalogue{}; declare it with 'sanction {} \"label\" rank N'", n,
+                         suggest(n, c), n));
+    return -1;
+  }
+
+  void catalogue() {
+    struct Builtin {
+      const char* name;
+      const char* label;
+      int rank;
+      TypeKind unit;
+      const char* basis;
+    };
+    static const Builtin kBuiltin[] = {
+        {"warning", "警告", 10, TypeKind::error, "行政处罚法 (2021) 第九条第一项"},
+        {"circulated_criticism", "通报批评", 10, TypeKind::error, "行政处罚法 (2021) 第九条第一项"},
+        {"public_disclosure", "公开失信信息", 15, TypeKind::error, "社会信用体系建设: 失信惩戒措施"},
+        {"key_supervision", "列为重点监管对象", 15, TypeKind::error, "社会信用体系建设: 失信惩戒措施"},
+        {"inspection_raise", "提高检查频次", 15, TypeKind::error, "社会信用体系建设: 失信惩戒措施"},
+        {"fine", "罚款", 20, TypeKind::money, "行政处罚法 (2021) 第九条第二项"},
+        {"confiscation_gains", "没收违法所得", 25, TypeKind::money, "行政处罚法 (2021) 第九条第二项"},
+        {"confiscation_property", "没收非法财物", 25, TypeKind::money, "行政处罚法 (2021) 第九条第二项"},
+        {"permit_suspension", "暂扣许可证件", 30, TypeKind::period, "行政处罚法 (2021) 第九条第三项"},
+        {"qualification_lowering", "降低资质等级", 35, TypeKind::error, "行政处罚法 (2021) 第九条第三项"},
+        {"tender_ban", "限制参加招标投标", 40, TypeKind::period, "社会信用体系建设: 失信惩戒措施"},
+        {"procurement_ban", "限制参加政府采购", 40, TypeKind::period, "社会信用体系建设: 失信惩戒措施"},
+        {"fiscal_funds_ban", "限制申请财政资金", 40, TypeKind::period, "社会信用体系建设: 失信惩戒措施"},
+        {"business_restriction", "限制开展生产经营活动", 40, TypeKind::period, "行政处罚法 (2021) 第九条第四项"},
+        {"suspension_order", "责令停产停业", 45, TypeKind::error, "行政处罚法 (2021) 第九条第四项"},
+        {"occupation_restriction", "限制从业", 50, TypeKind::period, "行政处罚法 (2021) 第九条第四项"},
+        {"permit_revocation", "吊销许可证件", 60, TypeKind::error, "行政处罚法 (2021) 第九条第三项"},
+        {"closure_order", "责令关闭", 65, TypeKind::error, "行政处罚法 (2021) 第九条第四项"},
+        {"market_ban", "市场禁入", 65, TypeKind::period, "社会信用体系建设: 失信惩戒措施"},
+        {"detention", "行政拘留", 80, TypeKind::days, "行政处罚法 (2021) 第九条第五项; 治安管理处罚法 第十六条"},
+    };
+    auto& out = out_->penalties.sanctions;
+    for (const Builtin& b : kBuiltin) {
+      SanctionDef d{b.name, b.label, b.rank, b.unit, std::nullopt, b.basis, {}};
+      if (d.name == "detention") d.cap = 20 * decimal::kScale;
+      sanctions_.emplace(d.name, static_cast<std::int32_t>(out.size()));
+      out.push_back(std::move(d));
+    }
+    for (const auto& sd : rb_.sanctions) {
+      if (auto it = sanctions_.find(sd.name.text); it != sanctions_.end()) {
+        const SanctionDef& prev = out[it->second];
+        if (prev.span.empty())
+          d_.error(Code::E0201, sd.name.span,
+                   fmt::format("'{}' is already in the built-in measure catalogue; choose another name", sd.name.text));
+        else
+          dup("sanction", sd.name, prev.span);
+        continue;
+      }
+      SanctionDef d{sd.name.text, sd.label, 0, TypeKind::error, std::nullopt, basis_text(sd.basis).value_or(""),
+                    sd.name.span};
+      if (sd.rank) {
+        auto r = constant(*sd.rank, Type::of(TypeKind::integer), "a rank");
+        if (r) d.rank = *r / decimal::kScale;
+      }
+      if (sd.unit) {
+        d.unit = sd.unit->text == "money" ? TypeKind::money : sd.unit->text == "days" ? TypeKind::days : TypeKind::period;
+      }
+      if (sd.cap) {
+        if (d.unit == TypeKind::error)
+          d_.error(Code::E0703, sd.cap->span, "a cap needs a unit: money, days or period");
+        else
+          d.cap = constant(*sd.cap, Type::of(d.unit), "a cap");
+      }
+      sanctions_.emplace(d.name, static_cast<std::int32_t>(out.size()));
+      out.push_back(std::move(d));
+    }
+  }
+
+  void discretion() {
+    auto& dis = out_->penalties.discretion;
+    dis.assign(std::size(kLevels), DiscretionDef{});
+    constexpr std::int64_t P = decimal::kScale / 100;  // one percent
+    dis[1] = {0, 100 * P, true};
+    dis[2] = {0, 30 * P, false};
+    dis[3] = {30 * P, 70 * P, false};
+    dis[4] = {70 * P, 100 * P, false};
+    for (std::size_t i = 1; i < rb_.discretions.size(); ++i)
+      d_.error(Code::E0411, rb_.discretions[i].span, "a second 'discretion' section");
+    if (rb_.discretions.empty()) return;
+    std::unordered_map<std::int32_t, Span> seen;
+    for (const auto& row : rb_.discretions[0].rows) {
+      std::int32_t l = level_code(row.level);
+      if (l < 0) continue;
+      if (l == 0) {
+        d_.error(Code::E0705, row.level.span, "level 'none' imposes nothing; it has no range");
+        continue;
+      }
+      if (auto [it, fresh] = seen.emplace(l, row.level.span); !fresh) dup("discretion row", row.level, it->second);
+      if (!row.low || !row.high) continue;
+      std::optional<std::int64_t> lo = constant(*row.low, Type::of(TypeKind::decimal), "a share of the range");
+      std::optional<std::int64_t> hi = constant(*row.high, Type::of(TypeKind::decimal), "a share of the range");
+      if (!lo.has_value() || !hi.has_value()) continue;
+      if (*lo < 0 || *hi < *lo || *hi > 100 * P)
+        d_.error(Code::E0305, row.span, "a discretion row is a share from 0% to 100%, low end first");
+      dis[l] = {*lo, *hi, row.of_minimum};
+    }
+  }
+
+  std::int32_t level_code(const ast::Name& n) {
+    for (std::size_t i = 0; i < std::size(kLevels); ++i)
+      if (n.text == kLevels[i]) return static_cast<std::int32_t>(i);
+    d_.error(Code::E0705, n.span,
+             fmt::format("unknown discretion level '{}'{}", n.text,
+                         suggest(n.text, {std::begin(kLevels), std::end(kLevels)})));
+    return -1;
+  }
+
+  void penalties() {
+    if (rb_.penalties.empty() && rb_.sanctions.empty() && rb_.breaches.empty() && rb_.proportions.empty() &&
+        rb_.discretions.empty())
+      return;
+    if (rb_.penalties.empty()) {
+      d_.error(Code::E0405, rb_.header.span, "the rulebook declares penalty sections but no 'penalty' rule");
+      return;
+    }
+    catalogue();
+    discretion();
+    auto& P = out_->penalties;
+    for (std::size_t pi = 0; pi < rb_.penalties.size(); ++pi) {
+      const auto& p = rb_.penalties[pi];
+      auto [it, fresh] = penalty_index_.emplace(p.name.text, static_cast<std::int32_t>(pi));
+      if (!fresh) dup("penalty rule", p.name, rb_.penalties[it->second].name.span);
+    }
+    for (std::size_t pi = 0; pi < rb_.penalties.size(); ++pi) {
+      const auto& p = rb_.penalties[pi];
+      P.basis.push_back(basis_text(p.basis).value_or(""));
+      auto& refs = P.item_ref.emplace_back();
+      auto& bases = P.item_basis.emplace_back();
+      std::unordered_map<std::string, Span> defined;
+      for (std::size_t ii = 0; ii < p.items.size(); ++ii) {
+        const auto& item = p.items[ii];
+        Scope s;
+        s.penalty = static_cast<std::int32_t>(pi);
+        s.item = ii;
+        std::int32_t ref = -1;
+        bases.push_back(basis_text(item.basis).value_or(""));
+        if (item.when)
+          want_bool(*item.when, expr(*item.when, s, Type::of(TypeKind::boolean)), "a 'when' condition");
+        switch (item.kind) {
+          case ast::PenaltyItem::Kind::define: {
+            if (auto [dit, dfresh] = defined.emplace(item.name.text, item.name.span); !dfresh)
+              dup("name", item.name, dit->second);
+            else if (globals_.count(item.name.text))
+              dup("name", item.name, globals_.at(item.name.text).span);
+            if (item.value) expr(*item.value, s, Type{});
+            break;
+          }
+          case ast::PenaltyItem::Kind::level: ref = level_code(item.name); break;
+          case ast::PenaltyItem::Kind::impose:
+          case ast::PenaltyItem::Kind::escalate: ref = impose(item, s); break;
+        }
+        refs.push_back(ref);
+      }
+    }
+    for (const auto& pr : rb_.proportions) {
+      auto& chain = P.chains.emplace_back();
+      for (const auto& n : pr.chain) {
+        auto it = penalty_index_.find(n.text);
+        if (it == penalty_index_.end()) {
+          std::vector<std::string> c;
+          for (auto& [k, v] : penalty_index_) c.push_back(k);
+          d_.error(Code::E0706, n.span, fmt::format("unknown penalty rule '{}'{}", n.text, suggest(n.text, c)));
+          continue;
+        }
+        chain.push_back(it->second);
+      }
+    }
+  }
+
+  /// Checks an impose/escalate line; returns its sanction index or -1.
+  std::int32_t impose(const ast::PenaltyItem& item, const Scope& s) {
+    std::int32_t m = sanction(item.name.text, item.name.span);
+    if (m < 0) return -1;
+    const SanctionDef& def = out_->penalties.sanctions[m];
+    if (def.unit == TypeKind::error) {
+      if (item.value)
+        d_.error(Code::E0703, item.value->span, fmt::format("'{}' has no amount; write 'impose {}'", def.name, def.name));
+      return m;
+    }
+    if (!item.value) {
+      d_.error(Code::E0703, item.name.span,
+               fmt::format("'{}' needs an amount in {}: 'from LOW to HIGH' or 'for VALUE'", def.name,
+                           tname(Type::of(def.unit))));
+      return m;
+    }
+    Type want = Type::of(def.unit);
+    for (const Expr* a : {item.value.get(), item.high.get()}) {
+      if (!a) continue;
+      Type t = expr(*a, s, want);
+      if (t.kind == TypeKind::error) continue;
+      auto u = types::unify(want, false, t, types::is_bare_number(*a));
+      if (!u || *u != want) {
+        mismatch(*a, fmt::format("'{}' is measured in {}, not {}", def.name, tname(want), tname(t)), Code::E0703);
+      } else if (def.unit == TypeKind::period && !fold(*a)) {
+        mismatch(*a, "a period of months or years must be a constant", Code::E0307);
+      }
+    }
+    return m;
+  }
+
   void summary() {
     for (std::size_t i = 1; i < rb_.summaries.size(); ++i)
       d_.error(Code::E0411, rb_.summaries[i].span, "a second 'summary'");
@@ -1432,6 +1778,17 @@ bool complete(const ast::Rulebook& rb) {
   for (const auto& sv : rb.supervision)
     for (const auto& row : sv.rows)
       if (!complete(row.sampling.get(), false) || !complete(row.interval.get(), false)) return false;
+  for (const auto& sd : rb.sanctions)
+    if (!complete(sd.rank.get()) || !complete(sd.cap.get(), false)) return false;
+  for (const auto& p : rb.penalties)
+    for (const auto& it : p.items) {
+      bool value = it.kind == ast::PenaltyItem::Kind::define || it.range;
+      if (!complete(it.value.get(), value) || !complete(it.high.get(), it.range) || !complete(it.when.get(), false))
+        return false;
+    }
+  for (const auto& d : rb.discretions)
+    for (const auto& row : d.rows)
+      if (!complete(row.low.get()) || !complete(row.high.get())) return false;
   return true;
 }
 

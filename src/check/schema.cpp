@@ -43,6 +43,7 @@ int find_field(const std::vector<FieldDef>& fields, std::string_view name) {
 int Schema::subject_field(std::string_view name) const { return find_field(subject_fields, name); }
 
 int Schema::record_field(std::string_view name) const { return find_field(record_fields, name); }
+int Schema::breach_field(std::string_view name) const { return find_field(breach_fields, name); }
 
 int Schema::kind_index(std::string_view name) const {
   for (std::size_t i = 0; i < kinds.size(); ++i)

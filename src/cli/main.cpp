@@ -30,9 +30,17 @@ int run_check(const std::vector<std::string>& files, bool werror) {
     std::string text = c.render();
     if (!text.empty()) std::cerr << text;
     bool failed = !c.ok() || (werror && !c.diagnostics.items().empty());
+    if (c.rulebook && !c.rulebook->penalties.empty() && c.checked)
+      std::cout << fmt::format("{}: proportionality: proved ({} penalty rules, {} cases)\n", f, c.proof.rules,
+                               c.proof.cases);
+    else if (c.rulebook && !c.rulebook->penalties.empty() && c.proof.rules > 0)
+      std::cout << fmt::format("{}: proportionality: counterexample (see the diagnostics)\n", f);
     if (failed) status = kInvalid;
-    else std::cout << fmt::format("{}: ok ({} tiers, {} contributions, {} overrides)\n", f, c.plan->tiers.size(),
-                                  c.plan->contributions.size(), c.plan->overrides.size());
+    else if (c.plan)
+      std::cout << fmt::format("{}: ok ({} tiers, {} contributions, {} overrides)\n", f, c.plan->tiers.size(),
+                               c.plan->contributions.size(), c.plan->overrides.size());
+    else
+      std::cout << fmt::format("{}: ok\n", f);
   }
   return status;
 }
@@ -61,6 +69,10 @@ int run_score(const ScoreArgs& a) {
   if (!c.ok()) {
     std::cerr << diags;
     return kInvalid;
+  }
+  if (!c.plan) {
+    std::cerr << fmt::format("gradus score: {} has no score; its penalty rules run with 'gradus penalty'\n", a.rules);
+    return kUsage;
   }
   const gradus::Plan& plan = *c.plan;
 
@@ -127,7 +139,63 @@ int run_plan(const std::string& file) {
   gradus::Compilation c = gradus::compile_file(file);
   std::cerr << c.render();
   if (!c.ok()) return kInvalid;
+  if (!c.plan) {
+    std::cerr << fmt::format("gradus plan: {} has no score to compile\n", file);
+    return kUsage;
+  }
   std::cout << c.plan->dump();
+  return kOk;
+}
+
+struct PenaltyArgs {
+  std::string rules, breaches, out, format = "csv";
+  unsigned threads = 0;
+  std::size_t max_errors = 20;
+  std::vector<std::string> explain;
+  bool timing = false;
+};
+
+int run_penalty(const PenaltyArgs& a) {
+  gradus::Compilation c = gradus::compile_file(a.rules);
+  std::cerr << c.render();
+  if (!c.ok()) return kInvalid;
+  if (c.rulebook->penalties.empty()) {
+    std::cerr << fmt::format("gradus penalty: {} has no penalty rules\n", a.rules);
+    return kUsage;
+  }
+  const gradus::CheckedRulebook& checked = *c.checked;
+  auto t0 = Clock::now();
+  gradus::BreachTable breaches = gradus::load_breaches(checked, a.breaches, a.max_errors);
+  double load_s = seconds_since(t0);
+  auto t1 = Clock::now();
+  std::vector<gradus::Decision> decisions = gradus::decide(checked, breaches, {static_cast<int>(a.threads)});
+  double decide_s = seconds_since(t1);
+  auto t2 = Clock::now();
+  std::ofstream file;
+  std::ostream* out = &std::cout;
+  if (!a.out.empty() && a.out != "-") {
+    file.open(a.out, std::ios::binary);
+    if (!file) throw gradus::IoError(a.out + ": cannot open for writing");
+    out = &file;
+  }
+  gradus::write_decisions(*out, checked, breaches, decisions,
+                          a.format == "jsonl" ? gradus::OutputFormat::jsonl : gradus::OutputFormat::csv);
+  out->flush();
+  if (!*out) throw gradus::IoError((a.out.empty() ? std::string("standard output") : a.out) + ": write failed");
+  double write_s = seconds_since(t2);
+  for (const auto& id : a.explain) {
+    auto it = std::find(breaches.ids.begin(), breaches.ids.end(), id);
+    if (it == breaches.ids.end()) {
+      std::cerr << fmt::format("gradus: --explain: no breach with id '{}'\n", id);
+      return kUsage;
+    }
+    auto row = static_cast<std::size_t>(it - breaches.ids.begin());
+    std::cerr << gradus::explain_decision(checked, breaches, row, decisions[row]);
+  }
+  std::size_t failed = 0;
+  for (const auto& d : decisions) failed += !d.error.empty();
+  if (failed) std::cerr << fmt::format("gradus: {} breaches could not be decided; see the error column\n", failed);
+  if (a.timing) std::cerr << fmt::format("load_s={:.3f} decide_s={:.3f} write_s={:.3f}\n", load_s, decide_s, write_s);
   return kOk;
 }
 
@@ -172,6 +240,20 @@ int main(int argc, char** argv) {
   auto* plan = app.add_subcommand("plan", "Print the compiled evaluation plan of a rulebook");
   plan->add_option("file", plan_file, "Rulebook file")->required()->check(CLI::ExistingFile);
 
+  PenaltyArgs pa;
+  auto* penalty = app.add_subcommand("penalty", "Decide breaches with a rulebook's penalty rules, one row per breach");
+  penalty->add_option("--rules", pa.rules, "Rulebook file")->required()->check(CLI::ExistingFile);
+  penalty->add_option("--breaches", pa.breaches, "Breaches CSV file (id, party, date, penalty, inputs)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  penalty->add_option("--out", pa.out, "Output file (default: standard output)");
+  penalty->add_option("--format", pa.format, "Output format")->check(CLI::IsMember({"csv", "jsonl"}));
+  penalty->add_option("--threads", pa.threads, "Threads (0: one per core)")->check(CLI::Range(0u, 1024u));
+  penalty->add_option("--explain", pa.explain, "Explain the decision of this breach id (repeatable), on stderr");
+  penalty->add_option("--max-errors", pa.max_errors, "Data errors listed before stopping")
+      ->check(CLI::Range(1, 100000));
+  penalty->add_flag("--timing", pa.timing, "Print load_s=, decide_s=, write_s= on stderr");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -184,6 +266,7 @@ int main(int argc, char** argv) {
     if (*check) return run_check(check_files, werror);
     if (*score) return run_score(sa);
     if (*plan) return run_plan(plan_file);
+    if (*penalty) return run_penalty(pa);
   } catch (const gradus::DataError& e) {
     std::cerr << "gradus: " << e.what() << "\n";
     return kInvalid;

@@ -353,4 +353,81 @@ std::string format_summary(const Summary& s) {
   return out;
 }
 
+void write_decisions(std::ostream& out, const CheckedRulebook& checked, const BreachTable& breaches,
+                     const std::vector<Decision>& decisions, OutputFormat format) {
+  using text::append_csv;
+  using text::append_json;
+  const auto& P = checked.penalties;
+  std::string buf;
+  if (format == OutputFormat::csv) buf += "id,party,date,penalty,level,measures,error\n";
+  for (std::size_t i = 0; i < breaches.size(); ++i) {
+    const Decision& d = decisions[i];
+    const std::string& rule = checked.ast->penalties[breaches.penalties[i]].name.text;
+    const char* level = d.level >= 0 ? kLevels[d.level] : "";
+    if (format == OutputFormat::csv) {
+      for (std::string_view f : {std::string_view(breaches.ids[i]), std::string_view(breaches.parties[i])}) {
+        append_csv(buf, f);
+        buf += ',';
+      }
+      buf += date::format(breaches.dates[i]);
+      buf += ',';
+      append_csv(buf, rule);
+      buf += ',';
+      buf += level;
+      buf += ',';
+      append_csv(buf, format_measures(checked, d));
+      buf += ',';
+      append_csv(buf, d.error);
+      buf += '\n';
+    } else {
+      buf += "{\"id\":";
+      append_json(buf, breaches.ids[i]);
+      buf += ",\"party\":";
+      append_json(buf, breaches.parties[i]);
+      buf += fmt::format(",\"date\":\"{}\",\"penalty\":", date::format(breaches.dates[i]));
+      append_json(buf, rule);
+      buf += ",\"level\":";
+      if (d.level >= 0) append_json(buf, level);
+      else buf += "null";
+      buf += ",\"measures\":[";
+      for (std::size_t k = 0; k < d.measures.size(); ++k) {
+        const ImposedMeasure& m = d.measures[k];
+        const SanctionDef& def = P.sanctions[m.sanction];
+        buf += k ? ",{\"measure\":" : "{\"measure\":";
+        append_json(buf, def.name);
+        buf += ",\"label\":";
+        append_json(buf, def.label);
+        if (m.has_amount) {
+          const char* unit = def.unit == TypeKind::money ? "yuan" : def.unit == TypeKind::days ? "days" : "months";
+          auto num = [&](std::int64_t v) {
+            return def.unit == TypeKind::period ? std::to_string(v) : decimal::format(v);
+          };
+          buf += fmt::format(",\"low\":\"{}\",\"high\":\"{}\",\"statutory_low\":\"{}\",\"statutory_high\":\"{}\","
+                             "\"unit\":\"{}\"",
+                             num(m.low), num(m.high), num(m.statutory_low), num(m.statutory_high), unit);
+        }
+        buf += fmt::format(",\"escalation\":{}", m.escalation ? "true" : "false");
+        std::string basis;
+        for (std::int32_t item : m.items) {
+          const std::string& b = P.item_basis[breaches.penalties[i]][item];
+          const std::string& use = b.empty() ? P.basis[breaches.penalties[i]] : b;
+          if (!use.empty() && basis.find(use) == std::string::npos) basis += (basis.empty() ? "" : "; ") + use;
+        }
+        buf += ",\"basis\":";
+        append_json(buf, basis);
+        buf += '}';
+      }
+      buf += "],\"error\":";
+      if (d.error.empty()) buf += "null";
+      else append_json(buf, d.error);
+      buf += "}\n";
+    }
+    if (buf.size() > (1 << 16)) {
+      out.write(buf.data(), static_cast<std::streamsize>(buf.size()));
+      buf.clear();
+    }
+  }
+  out.write(buf.data(), static_cast<std::streamsize>(buf.size()));
+}
+
 }  // namespace gradus

@@ -212,6 +212,11 @@ class TreePrinter {
     for (const auto& block : rb.overrides) overrides(block);
     for (const Supervision& s : rb.supervision) supervision(s);
     for (const Summary& s : rb.summaries) line(0, fmt::format("summary by {}", name_or_missing(s.field)));
+    for (const Sanction& s : rb.sanctions) sanction(s);
+    for (const Breaches& b : rb.breaches) breaches(b);
+    for (const Penalty& p : rb.penalties) penalty(p);
+    for (const Proportion& p : rb.proportions) line(0, fmt::format("proportion {}", join_names(p.chain)));
+    for (const Discretion& d : rb.discretions) discretion(d);
     line(0, fmt::format("expr_count {}", rb.expr_count));
     return std::move(out_);
   }
@@ -345,6 +350,62 @@ class TreePrinter {
       }
       for (const Name& n : r.incentives) line(2, fmt::format("incentive {}", n.text));
       for (const Name& n : r.measures) line(2, fmt::format("measure {}", n.text));
+    }
+  }
+
+  void sanction(const Sanction& s) {
+    line(0, fmt::format("sanction {} {}{}", name_or_missing(s.name), quote(s.label),
+                        s.unit ? fmt::format(" unit {}", s.unit->text) : std::string()));
+    line(1, "rank");
+    expr(2, s.rank);
+    if (s.cap) {
+      line(1, "cap");
+      expr(2, s.cap);
+    }
+    if (s.basis) basis(1, *s.basis);
+  }
+
+  void breaches(const Breaches& b) {
+    line(0, "breaches");
+    for (const BreachInput& i : b.inputs) {
+      std::string_view order = i.order == BreachInput::Order::increasing   ? " increasing"
+                               : i.order == BreachInput::Order::decreasing ? " decreasing"
+                                                                           : "";
+      line(1, fmt::format("input {}: {}{}", name_or_missing(i.name), type(i.type), order));
+    }
+  }
+
+  void penalty(const Penalty& p) {
+    line(0, fmt::format("penalty {}{}", name_or_missing(p.name), p.label.empty() ? "" : " " + quote(p.label)));
+    if (p.basis) basis(1, *p.basis);
+    for (const PenaltyItem& i : p.items) {
+      static constexpr std::string_view kKind[] = {"define", "level", "impose", "escalate"};
+      std::string head = fmt::format("{} {}", kKind[static_cast<int>(i.kind)], name_or_missing(i.name));
+      if (i.otherwise) head += " otherwise";
+      if (i.also) head += " also";
+      line(1, head);
+      if (i.value) {
+        line(2, i.kind == PenaltyItem::Kind::define ? "value" : i.range ? "from" : "for");
+        expr(3, i.value);
+      }
+      if (i.high) {
+        line(2, "to");
+        expr(3, i.high);
+      }
+      if (i.when) {
+        line(2, "when");
+        expr(3, i.when);
+      }
+      if (i.basis) basis(2, *i.basis);
+    }
+  }
+
+  void discretion(const Discretion& d) {
+    line(0, "discretion");
+    for (const DiscretionRow& r : d.rows) {
+      line(1, fmt::format("level {}{}", name_or_missing(r.level), r.of_minimum ? " of minimum" : ""));
+      expr(2, r.low);
+      expr(2, r.high);
     }
   }
 

@@ -9,6 +9,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "gradus/check/schema.hpp"
@@ -31,9 +33,46 @@ struct Binding {
     as_of,          // the evaluation date
     table,          // index into ast::Rulebook::tables (lookup/band name)
     function,       // builtin function (call)
+    input,          // a breach input: index into Schema::breach_fields
+    define,         // a penalty rule's `define`: index of the item; enum_index: the penalty
+    level,          // the discretion level decided for the breach
+    breach_date,    // the breach's date
   } kind = Kind::none;
   std::int32_t index = -1;  // meaning depends on kind; member: the code
   std::int32_t enum_index = -1;  // member only
+};
+
+/// A measure of the penalty catalogue (rules/PENALTIES.md): built in, or a `sanction`.
+struct SanctionDef {
+  std::string name, label;
+  std::int64_t rank = 0;
+  TypeKind unit = TypeKind::error;  // money, days or period; error: the measure has no amount
+  std::optional<std::int64_t> cap;  // runtime representation of the unit (period: months)
+  std::string basis;
+  Span span;                        // empty for the built-in catalogue
+};
+
+/// How a discretion level narrows a range [LOW, HIGH]: ratios in millionths.
+struct DiscretionDef {
+  std::int64_t low = 0, high = 0;
+  bool of_minimum = false;  // [low x LOW, high x LOW] rather than LOW + ratio x (HIGH - LOW)
+};
+
+/// The discretion levels, lowest first (the built-in scale `level`).
+inline constexpr const char* kLevels[] = {"none", "mitigated", "lighter", "general", "heavier"};
+inline constexpr const char* kLevelLabels[] = {"不予处罚", "减轻", "从轻", "一般", "从重"};
+inline constexpr std::int32_t kLevelGeneral = 3;
+
+/// The penalty side of a checked rulebook.
+struct CheckedPenalties {
+  std::vector<SanctionDef> sanctions;                // the built-in catalogue, then the rulebook's
+  std::int32_t level_enum = -1;                      // Schema::enums index of the scale `level`
+  std::vector<DiscretionDef> discretion;             // by level code
+  std::vector<std::string> basis;                    // by penalty: its basis text
+  std::vector<std::vector<std::int32_t>> item_ref;   // by penalty and item: sanction (impose/escalate), level
+                                                     // code (level) or -1
+  std::vector<std::vector<std::string>> item_basis;  // by penalty and item
+  std::vector<std::vector<std::int32_t>> chains;     // proportion chains, as penalty indices
 };
 
 /// The checked rulebook: the AST plus side tables. Holds a pointer to the
@@ -50,6 +89,7 @@ struct CheckedRulebook {
   std::vector<Type> let_types;
   std::vector<Type> table_key_types, table_value_types;
   std::vector<std::int32_t> table_enum;    // key enum of each lookup table, or -1 for band tables
+  CheckedPenalties penalties;              // empty unless the rulebook has penalty rules
 };
 
 struct CheckResult {

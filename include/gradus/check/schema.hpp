@@ -74,11 +74,14 @@ struct Schema {
   std::string kind_field;                // records: the column holding the kind; empty if none declared
   std::vector<std::string> kinds;        // record kinds; one implicit kind "record" if none declared
   std::vector<FieldDef> record_fields;   // records: every other column, in declaration order
+  std::vector<FieldDef> breach_fields;   // breaches (rules/PENALTIES.md): the declared inputs
+  std::vector<std::int8_t> breach_order; // per breach field: +1 increasing, -1 decreasing, 0 none
 
   std::string type_name(Type t) const;
   /// Index into subject_fields / record_fields, or -1.
   int subject_field(std::string_view name) const;
   int record_field(std::string_view name) const;
+  int breach_field(std::string_view name) const;
   int kind_index(std::string_view name) const;
 };
 

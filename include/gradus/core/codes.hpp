@@ -7,6 +7,7 @@
 //   E03xx  types
 //   E04xx  structure: tables, tiers, score, overrides, supervision
 //   E05xx  dependencies
+//   E07xx  penalties and their proportionality proof (rules/PENALTIES.md)
 //   W0xxx  warnings
 #pragma once
 
@@ -54,6 +55,18 @@ namespace gradus {
   X(E0412, "too many overrides")                                                      \
   X(E0413, "aggregations cannot nest")                                                \
   X(E0501, "dependency cycle")                                                        \
+  X(E0701, "measure not in the catalogue")                                            \
+  X(E0702, "order declared on an unordered input")                                     \
+  X(E0703, "amount does not fit the measure")                                          \
+  X(E0704, "one measure imposed twice for one breach")                                 \
+  X(E0705, "unknown discretion level")                                                 \
+  X(E0706, "unknown penalty rule")                                                     \
+  X(E0707, "breach input outside a penalty rule")                                      \
+  X(E0710, "penalty not proportionate to the seriousness of the breach")               \
+  X(E0711, "discretion levels out of order")                                           \
+  X(E0712, "penalty rules out of their declared proportion")                           \
+  X(E0713, "amount outside its legal bounds")                                          \
+  X(E0714, "penalty rule outside what the proportionality prover decides")             \
   X(W0001, "unused definition")                                                       \
   X(W0002, "override can never change the tier")                                      \
   X(W0003, "table row can never match")

@@ -14,6 +14,7 @@
 
 #include "gradus/check/schema.hpp"
 #include "gradus/eval/subject_table.hpp"
+#include "gradus/penalty/penalty.hpp"
 
 namespace gradus {
 
@@ -36,6 +37,12 @@ struct LoadReport {
 SubjectTable load_csv(const Schema& schema, const std::string& subjects_path,
                       const std::string& records_path, const LoadOptions& options,
                       LoadReport* report = nullptr);
+
+/// Loads a breaches CSV for the penalty rules of `checked`: columns id, party,
+/// date, penalty and every breach input (any order). Throws DataError listing
+/// up to `max_errors` bad rows by file:line and field, IoError when the file
+/// cannot be read.
+BreachTable load_breaches(const CheckedRulebook& checked, const std::string& path, std::size_t max_errors = 20);
 
 /// Parses one value of `type` from data text; false when it is not valid.
 bool parse_value(const Schema& schema, Type type, std::string_view text, std::int64_t& out);

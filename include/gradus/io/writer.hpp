@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "gradus/eval/evaluator.hpp"
+#include "gradus/penalty/penalty.hpp"
 
 namespace gradus {
 
@@ -20,6 +21,13 @@ enum class OutputFormat { csv, jsonl };
 /// and tier and its message in `error`.
 void write_outcomes(std::ostream& out, const Plan& plan, const SubjectTable& table,
                     const Outcomes& outcomes, OutputFormat format);
+
+/// One row per breach in input order. CSV header:
+///   id,party,date,penalty,level,measures,error
+/// `measures` as format_measures() writes them. JSON Lines give each measure
+/// as an object with its range, statutory range, unit, escalation flag and basis.
+void write_decisions(std::ostream& out, const CheckedRulebook& checked, const BreachTable& breaches,
+                     const std::vector<Decision>& decisions, OutputFormat format);
 
 /// Subjects per category and tier, plus the exact score sum.
 struct Summary {

@@ -244,6 +244,76 @@ struct Header {
   Span span;
 };
 
+// ---------------------------------------------------------------- penalties (rules/PENALTIES.md)
+
+/// `sanction daily_fine "按日连续罚款" rank 20 money cap 1000000 yuan basis x`
+struct Sanction {
+  Name name;
+  std::string label;
+  ExprPtr rank;
+  std::optional<Name> unit;  // money, days or period; none: the measure has no amount
+  ExprPtr cap;               // may be null
+  std::optional<Basis> basis;
+  Span span;
+};
+
+/// A breach input: `goods_value: money increasing`.
+struct BreachInput {
+  enum class Order { none, increasing, decreasing } order = Order::none;
+  Name name;
+  TypeRef type;
+  Span order_span;  // where the order word is written
+  Span span;
+};
+
+/// `breaches` block.
+struct Breaches {
+  std::vector<BreachInput> inputs;
+  Span span;
+};
+
+/// One item of a penalty rule.
+struct PenaltyItem {
+  enum class Kind { define, level, impose, escalate } kind = Kind::impose;
+  Name name;         // define: the name; level: the level; impose/escalate: the measure
+  ExprPtr value;     // define: the value; impose: `for VALUE` or `from LOW`
+  ExprPtr high;      // impose: `to HIGH` (null for `for VALUE` or no amount)
+  bool range = false;      // `from .. to ..`
+  ExprPtr when;      // level/impose: the condition, may be null
+  bool otherwise = false;  // impose: `otherwise`
+  bool also = false;       // impose: `also`
+  std::optional<Basis> basis;
+  Span span;
+};
+
+/// `penalty NAME "label" basis B` followed by its items.
+struct Penalty {
+  Name name;
+  std::string label;
+  std::optional<Basis> basis;
+  std::vector<PenaltyItem> items;
+  Span span;
+};
+
+/// `proportion a <= b <= c`
+struct Proportion {
+  std::vector<Name> chain;
+  Span span;
+};
+
+/// A row of the `discretion` block: `lighter from 0% to 30%`, `mitigated from 0% to 100% of minimum`.
+struct DiscretionRow {
+  Name level;
+  ExprPtr low, high;
+  bool of_minimum = false;
+  Span span;
+};
+
+struct Discretion {
+  std::vector<DiscretionRow> rows;
+  Span span;
+};
+
 struct Rulebook {
   Header header;
   std::vector<Law> laws;
@@ -258,6 +328,11 @@ struct Rulebook {
   std::vector<std::vector<Override>> overrides;  // each `overrides` block
   std::vector<Supervision> supervision;   // at most one expected
   std::vector<Summary> summaries;         // at most one expected
+  std::vector<Sanction> sanctions;        // catalogue extensions
+  std::vector<Breaches> breaches;         // at most one expected
+  std::vector<Penalty> penalties;
+  std::vector<Proportion> proportions;
+  std::vector<Discretion> discretions;    // at most one expected
   std::uint32_t expr_count = 0;           // largest Expr::id
 };
 

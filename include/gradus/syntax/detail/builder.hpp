@@ -389,6 +389,87 @@ class Builder {
   void measure_basis(const Span& s) { rb_.measures.back().basis = take_basis(s); }
   void close_measure(const Span& s) { rb_.measures.back().span = s; }
 
+  // ------------------------------------------------------------ penalties
+
+  void open_sanction(const Span& kw) {
+    rb_.sanctions.emplace_back().span = kw;
+    continuation_ = "a declaration";
+  }
+  void sanction_name(const ast::Name& n) { rb_.sanctions.back().name = n; }
+  void sanction_label(const Str& s) { rb_.sanctions.back().label = s.value; }
+  void sanction_rank(const Tok& t) {
+    push_number(t);
+    rb_.sanctions.back().rank = take_root();
+  }
+  void sanction_unit(const Span& s) {
+    rb_.sanctions.back().unit = ast::Name{std::string(source_.text().substr(s.begin, s.end - s.begin)), s};
+  }
+  void sanction_cap() { rb_.sanctions.back().cap = take_root(); }
+  void sanction_basis(const Span& s) { rb_.sanctions.back().basis = take_basis(s); }
+  void close_sanction(const Span& s) { rb_.sanctions.back().span = s; }
+
+  void open_breaches(const Span& kw) {
+    rb_.breaches.emplace_back().span = kw;
+    continuation_ = "a breach input or a declaration";
+  }
+  void input_name(const ast::Name& n) {
+    ast::BreachInput& i = rb_.breaches.back().inputs.emplace_back();
+    i.name = n;
+    i.span = n.span;
+  }
+  void input_type() { rb_.breaches.back().inputs.back().type = std::move(type_); }
+  void input_increasing(const Span& s) { input_order(ast::BreachInput::Order::increasing, s); }
+  void input_decreasing(const Span& s) { input_order(ast::BreachInput::Order::decreasing, s); }
+  void close_input(const Span& s) { rb_.breaches.back().inputs.back().span = s; }
+  void close_breaches(const Span& s) { rb_.breaches.back().span = s; }
+
+  void open_penalty(const Span& kw) {
+    rb_.penalties.emplace_back().span = kw;
+    continuation_ = "a penalty item ('define', 'level', 'impose', 'escalate') or a declaration";
+  }
+  void penalty_name(const ast::Name& n) { rb_.penalties.back().name = n; }
+  void penalty_label(const Str& s) { rb_.penalties.back().label = s.value; }
+  void penalty_basis(const Span& s) { rb_.penalties.back().basis = take_basis(s); }
+  void close_penalty(const Span& s) { rb_.penalties.back().span = s; }
+  void item_define(const Span& kw) { open_penalty_item(kw, ast::PenaltyItem::Kind::define); }
+  void item_level(const Span& kw) { open_penalty_item(kw, ast::PenaltyItem::Kind::level); }
+  void item_impose(const Span& kw) { open_penalty_item(kw, ast::PenaltyItem::Kind::impose); }
+  void item_escalate(const Span& kw) { open_penalty_item(kw, ast::PenaltyItem::Kind::escalate); }
+  void pitem_name(const ast::Name& n) { penalty_item().name = n; }
+  void pitem_value() { penalty_item().value = take_root(); }
+  void pitem_from() {
+    penalty_item().value = take_root();
+    penalty_item().range = true;
+  }
+  void pitem_high() { penalty_item().high = take_root(); }
+  void pitem_when() { penalty_item().when = take_root(); }
+  void pitem_otherwise(const Span&) { penalty_item().otherwise = true; }
+  void pitem_also(const Span&) { penalty_item().also = true; }
+  void pitem_basis(const Span& s) { penalty_item().basis = take_basis(s); }
+  void close_pitem(const Span& s) { penalty_item().span = s; }
+
+  void open_proportion(const Span& kw) {
+    rb_.proportions.emplace_back().span = kw;
+    continuation_ = "'<=' or a declaration";
+  }
+  void proportion_rule(const ast::Name& n) { rb_.proportions.back().chain.push_back(n); }
+  void close_proportion(const Span& s) { rb_.proportions.back().span = s; }
+
+  void open_discretion(const Span& kw) {
+    rb_.discretions.emplace_back().span = kw;
+    continuation_ = "a discretion row (a level, 'from', 'to') or a declaration";
+  }
+  void drow_level(const ast::Name& n) {
+    ast::DiscretionRow& r = rb_.discretions.back().rows.emplace_back();
+    r.level = n;
+    r.span = n.span;
+  }
+  void drow_low() { rb_.discretions.back().rows.back().low = take_root(); }
+  void drow_high() { rb_.discretions.back().rows.back().high = take_root(); }
+  void drow_of_minimum() { rb_.discretions.back().rows.back().of_minimum = true; }
+  void close_drow(const Span& s) { rb_.discretions.back().rows.back().span = s; }
+  void close_discretion(const Span& s) { rb_.discretions.back().span = s; }
+
   // ------------------------------------------------------------ score
 
   void open_score(const Span& kw) {
@@ -570,6 +651,20 @@ class Builder {
   }
 
   ast::Override& current_override() { return rb_.overrides.back().back(); }
+
+  void input_order(ast::BreachInput::Order o, Span s) {
+    ast::BreachInput& i = rb_.breaches.back().inputs.back();
+    i.order = o;
+    i.order_span = s;
+  }
+
+  void open_penalty_item(Span kw, ast::PenaltyItem::Kind kind) {
+    ast::PenaltyItem& i = rb_.penalties.back().items.emplace_back();
+    i.kind = kind;
+    i.span = kw;
+  }
+
+  ast::PenaltyItem& penalty_item() { return rb_.penalties.back().items.back(); }
 
   const Source& source_;                // the text being parsed
   ast::Rulebook& rb_;                   // the tree being built

@@ -94,6 +94,14 @@ x3::rule<class tiers_id> const tiers = "tiers";
 x3::rule<class overrides_id> const overrides = "overrides";
 x3::rule<class supervision_id> const supervision = "supervision";
 x3::rule<class summary_id> const summary = "a summary";
+x3::rule<class sanction_id> const sanction = "a sanction";
+x3::rule<class input_id> const breach_input = "a breach input";
+x3::rule<class breaches_id> const breaches = "breaches";
+x3::rule<class pitem_id> const penalty_item = "a penalty item";
+x3::rule<class penalty_id> const penalty = "a penalty";
+x3::rule<class proportion_id> const proportion = "a proportion";
+x3::rule<class drow_id> const discretion_row = "a discretion row";
+x3::rule<class discretion_id> const discretion = "discretion";
 
 // ---------------------------------------------------------------- tokens
 
@@ -333,10 +341,67 @@ auto const summary_def =
     spanned[kw("summary")[act<&B::open_summary>] > want("'by' after 'summary'", kw("by")) >
         want("a field name after 'by'", ident)[act<&B::summary_field>]][act<&B::close_summary>];
 
+// ---------------------------------------------------------------- penalties (rules/PENALTIES.md)
+
+// `rank 20 days`: the rank is a bare number so that a unit word after it is the unit.
+auto const sanction_def =
+    spanned[kw("sanction")[act<&B::open_sanction>] > want("a measure name after 'sanction'", ident)[act<&B::sanction_name>] >
+        want("a label (a string) after the name", string_lit)[act<&B::sanction_label>] >
+        want("'rank' and a number", kw("rank")) > want("a rank (a whole number)", number)[act<&B::sanction_rank>] >
+        -(kw("money")[act<&B::sanction_unit>] | kw("days")[act<&B::sanction_unit>] | kw("period")[act<&B::sanction_unit>]) >
+        -(kw("cap") > ex[act<&B::sanction_cap>]) > -spanned[basis_clause][act<&B::sanction_basis>]][act<&B::close_sanction>];
+
+auto const breach_input_def =
+    spanned[ident[act<&B::input_name>] > want("':' after the input's name", colon) >
+        want("a type after ':'", type)[act<&B::input_type>] >
+        -(kw("increasing")[act<&B::input_increasing>] | kw("decreasing")[act<&B::input_decreasing>])][act<&B::close_input>];
+
+auto const breaches_def =
+    spanned[kw("breaches")[act<&B::open_breaches>] > want("a breach input (name: type)", breach_input) >
+        *breach_input][act<&B::close_breaches>];
+
+auto const penalty_when =
+    -((kw("when") > ex[act<&B::pitem_when>]) | kw("otherwise")[act<&B::pitem_otherwise>]);
+
+auto const penalty_item_def =
+    spanned[(kw("define")[act<&B::item_define>] > want("a name after 'define'", ident)[act<&B::pitem_name>] >
+         want("'=' after the name", sym("=")) > ex[act<&B::pitem_value>]) |
+        (kw("level")[act<&B::item_level>] > want("a discretion level after 'level'", ident)[act<&B::pitem_name>] >
+         penalty_when > -spanned[basis_clause][act<&B::pitem_basis>]) |
+        ((kw("impose")[act<&B::item_impose>] | kw("escalate")[act<&B::item_escalate>]) >
+         want("a measure name", ident)[act<&B::pitem_name>] >
+         -((kw("from") > ex[act<&B::pitem_from>] > want("'to' and the high end of the range", kw("to")) >
+            ex[act<&B::pitem_high>]) |
+           (kw("for") > ex[act<&B::pitem_value>])) >
+         penalty_when > -kw("also")[act<&B::pitem_also>] >
+         -spanned[basis_clause][act<&B::pitem_basis>])][act<&B::close_pitem>];
+
+auto const penalty_def =
+    spanned[kw("penalty")[act<&B::open_penalty>] > want("a rule name after 'penalty'", ident)[act<&B::penalty_name>] >
+        -string_lit[act<&B::penalty_label>] > -spanned[basis_clause][act<&B::penalty_basis>] >
+        want("a penalty item ('define', 'level', 'impose' or 'escalate')", penalty_item) >
+        *penalty_item][act<&B::close_penalty>];
+
+auto const proportion_def =
+    spanned[kw("proportion")[act<&B::open_proportion>] > want("a penalty rule name", ident)[act<&B::proportion_rule>] >
+        want("'<=' and a second rule", sym("<=")) > want("a penalty rule name after '<='", ident)[act<&B::proportion_rule>] >
+        *(sym("<=") > want("a penalty rule name after '<='", ident)[act<&B::proportion_rule>])][act<&B::close_proportion>];
+
+auto const discretion_row_def =
+    spanned[ident[act<&B::drow_level>] > want("'from' after the level", kw("from")) > ex[act<&B::drow_low>] >
+        want("'to' after the low end", kw("to")) > ex[act<&B::drow_high>] >
+        -(kw("of") > want("'minimum' after 'of'", kw("minimum"))[act<&B::drow_of_minimum>])][act<&B::close_drow>];
+
+auto const discretion_def =
+    spanned[kw("discretion")[act<&B::open_discretion>] > want("a discretion row (level from P to Q)", discretion_row) >
+        *discretion_row][act<&B::close_discretion>];
+
 auto const declaration_def =
-    law | enum_ | scale | schema | const_ | let | table | measure | score | tiers | overrides | supervision | summary;
+    law | enum_ | scale | schema | const_ | let | table | measure | score | tiers | overrides | supervision | summary |
+    sanction | breaches | penalty | proportion | discretion;
 
 BOOST_SPIRIT_DEFINE(law, enum_, scale, field, schema, const_, let, row, table, measure, score_item, score)
 BOOST_SPIRIT_DEFINE(tier, tiers, action, override_, overrides, sup_row, supervision, summary, declaration)
+BOOST_SPIRIT_DEFINE(sanction, breach_input, breaches, penalty_item, penalty, proportion, discretion_row, discretion)
 
 }  // namespace gradus::syntax::detail::grammar
