@@ -198,6 +198,8 @@ PYBIND11_MODULE(_gradus, m) {
   py::register_exception_translator([](std::exception_ptr p) {
     try {
       if (p) std::rethrow_exception(p);
+    } catch (const DataProblem& e) {
+      PyErr_SetString(data_error.ptr(), e.what());
     } catch (const gradus::DataError& e) {
       PyErr_SetString(data_error.ptr(), e.what());
     } catch (const IoError& e) {

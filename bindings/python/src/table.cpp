@@ -123,8 +123,9 @@ bool round_double(double x, std::int64_t& out) {
   }
   // Near a half or very large: round the shortest decimal exactly.
   char buf[64];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, x);
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf - 1, x);
   if (ec != std::errc()) return false;
+  *end = '\0';  // for atoi below
   const char* p = buf;
   const bool negative = *p == '-';
   if (negative) ++p;
