@@ -1,0 +1,329 @@
+"""gradus: credit-graded, category-based supervision rules, from Python.
+
+Load a rulebook, score subjects given as pandas DataFrames or dicts of numpy
+arrays, and explain any subject's result::
+
+    import gradus
+    rb = gradus.load("rules/w1.gradus")            # RulebookError on bad rules
+    out = rb.score(subjects, records, as_of="2025-01-01")   # a DataFrame
+    why = rb.explain(subjects, records, id=17, as_of="2025-01-01")
+
+`check()` returns a rulebook's diagnostics without raising; `evaluate()`
+scores several rulebooks (categories) over the same subjects; `gradus.dask`
+spreads one evaluation over a Dask cluster. The C++ work runs with the GIL
+released, on `threads` threads (0: one per core); results do not depend on
+the thread count. See bindings/README.md for how values are converted.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Iterable, Mapping, Optional, Union
+
+import numpy as np
+
+from . import _frames, _gradus
+from ._gradus import DataError, Diagnostic, Note
+
+__all__ = [
+    "DataError", "Diagnostic", "Note", "Rulebook", "RulebookError", "Scores", "Table",
+    "check", "check_string", "evaluate", "load", "loads",
+]
+__version__ = "0.1.0"
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+class RulebookError(ValueError):
+    """The rule text has errors.
+
+    ``diagnostics`` holds every diagnostic (errors and warnings) as
+    `Diagnostic` objects with file, line, column, code and message; ``str()``
+    prints them exactly as ``gradus check`` does.
+    """
+
+    def __init__(self, diagnostics: list[Diagnostic], rendered: str) -> None:
+        super().__init__(rendered)
+        self.diagnostics = diagnostics
+        self.rendered = rendered
+
+    def __str__(self) -> str:
+        return self.rendered
+
+
+class Table:
+    """Subjects and records converted once for a rulebook's data schema.
+
+    Made by `Rulebook.prepare`; pass it to `Rulebook.evaluate`, `score` or
+    `explain` (of any rulebook with the same schema) to convert the data only
+    once. Immutable.
+    """
+
+    def __init__(self, core: Any, ids: Any) -> None:
+        self._core = core
+        self._ids = ids
+
+    @property
+    def subject_count(self) -> int:
+        """Number of subjects."""
+        return self._core.subject_count
+
+    @property
+    def record_count(self) -> int:
+        """Number of records."""
+        return self._core.record_count
+
+    def __len__(self) -> int:
+        return self._core.subject_count
+
+    def __repr__(self) -> str:
+        return f"<gradus.Table: {self.subject_count} subjects, {self.record_count} records>"
+
+
+class Scores:
+    """The outcomes of one evaluation (see `Rulebook.evaluate`)."""
+
+    def __init__(self, core: Any, rulebook: "Rulebook", table: Table) -> None:
+        self._core = core
+        self._rulebook = rulebook
+        self._table = table
+
+    def __len__(self) -> int:
+        return len(self._core.tier)
+
+    def to_frame(self) -> Any:
+        """A pandas DataFrame with the columns of ``gradus score``'s CSV.
+
+        ``id`` (as given), ``score`` (float64; NaN when the subject failed),
+        ``tier`` (categorical of the tier names), ``sampling`` (float64 ratio),
+        ``interval_days`` (Int64), ``incentives``, ``measures`` and
+        ``overrides`` (tuples of names) and ``error`` (None, or why the
+        subject failed). Scores are exact 6-decimal values: ``f"{s:.6f}"``
+        prints one exactly.
+        """
+        rb = self._rulebook
+        return _frames.to_frame(self._core, self._table._ids, rb.tiers, [o["name"] for o in rb.overrides])
+
+    def to_numpy(self) -> dict[str, np.ndarray]:
+        """The results as numpy arrays, without building a DataFrame.
+
+        ``id``, ``score`` (float64, NaN for a failed subject),
+        ``score_millionths`` (int64, exact), ``tier`` (int32 index into
+        `Rulebook.tiers`, -1 for a failed subject), ``overrides`` (uint64, bit
+        k set when override k held) and ``error`` (object). The int arrays are
+        read-only views of the results, not copies.
+        """
+        return _frames.to_numpy(self._core, self._table._ids)
+
+    @property
+    def errors(self) -> list[tuple[int, str]]:
+        """(row, message) of each subject whose evaluation failed."""
+        return self._core.errors
+
+    def write(self, path: PathLike, format: str = "csv") -> None:
+        """Writes the results exactly as ``gradus score --out PATH`` does ('csv' or 'jsonl')."""
+        self._core.write(os.fspath(path), format)
+
+    def text(self, format: str = "csv") -> str:
+        """The results as ``gradus score`` prints them ('csv' or 'jsonl')."""
+        return self._core.text(format)
+
+    def summary(self) -> dict[str, Any]:
+        """Subjects per category and tier, as ``gradus score`` summarises them.
+
+        Keys: ``category_field`` (or None), ``categories``, ``tiers``,
+        ``counts`` ([category][tier]), ``tier_totals``, ``failed``,
+        ``subjects``, ``score_sum`` (exact `decimal.Decimal`) and ``text``
+        (the summary as printed).
+        """
+        return self._core.summary()
+
+
+class Rulebook:
+    """A checked and compiled rulebook. Make one with `load` or `loads`.
+
+    Immutable and thread-safe; any number of evaluations may use it at once.
+    """
+
+    def __init__(self, core: Any) -> None:
+        if not core.ok:
+            raise RulebookError(list(core.diagnostics), core.rendered)
+        self._core = core
+
+    @classmethod
+    def from_file(cls, path: PathLike) -> "Rulebook":
+        """Parses, checks and compiles a rulebook file (RulebookError, OSError)."""
+        return cls(_gradus.compile_file(os.fspath(path)))
+
+    @classmethod
+    def from_string(cls, text: str, name: str = "<string>") -> "Rulebook":
+        """Parses, checks and compiles rule text; `name` labels its diagnostics."""
+        return cls(_gradus.compile_string(text, name))
+
+    # ------------------------------------------------------------ what it is
+    @property
+    def name(self) -> str:
+        """The file path, or the name given to `loads`."""
+        return self._core.name
+
+    @property
+    def text(self) -> str:
+        """The rule text."""
+        return self._core.text
+
+    @property
+    def title(self) -> str:
+        """The rulebook's title (its header)."""
+        return self._core.title
+
+    @property
+    def version(self) -> str:
+        """The rulebook's version string."""
+        return self._core.version
+
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        """Its warnings (a rulebook with errors never loads)."""
+        return list(self._core.diagnostics)
+
+    @property
+    def tiers(self) -> list[dict[str, Any]]:
+        """The tiers, best first: name, label, sampling, interval_days, incentives, measures."""
+        return self._core.tiers
+
+    @property
+    def overrides(self) -> list[dict[str, Any]]:
+        """The overrides in order: name, action, tier, because, basis."""
+        return self._core.overrides
+
+    @property
+    def subject_columns(self) -> dict[str, str]:
+        """Columns the subjects need, with their types: the key first, then every field."""
+        return {self._core.key_field: "key", **dict(self._core.subject_fields)}
+
+    @property
+    def record_columns(self) -> dict[str, str]:
+        """Columns the records need, with their types: the subject link, the kind, then every field."""
+        cols = {self._core.link_field: "subject"}
+        if self._core.kind_field:
+            cols[self._core.kind_field] = "kind"
+        cols.update({name: type_ for name, type_, _ in self._core.record_fields})
+        return cols
+
+    @property
+    def kinds(self) -> list[str]:
+        """The record kinds."""
+        return self._core.kinds
+
+    @property
+    def enums(self) -> dict[str, dict[str, Any]]:
+        """Each enum or scale: ordered, members (codes 0..n-1) and labels."""
+        return self._core.enums
+
+    def listing(self) -> str:
+        """The compiled instruction listing (as ``gradus plan`` prints it)."""
+        return self._core.listing()
+
+    def __repr__(self) -> str:
+        return f"<gradus.Rulebook {self.title!r} from {self.name}>"
+
+    # ------------------------------------------------------------ scoring
+    def prepare(self, subjects: Any, records: Any = None, *, threads: int = 0) -> Table:
+        """Converts subjects and records (DataFrames or dicts of arrays) into a `Table`.
+
+        Raises DataError for bad data (a missing column, mismatched lengths,
+        a value that does not fit its field, a duplicate or unknown id, NaN),
+        naming the row and column, and TypeError for a column of an unusable
+        dtype. Nothing is dropped or guessed.
+        """
+        if isinstance(subjects, Table):
+            return subjects
+        sub, sub_names = _frames.columns(subjects, list(self.subject_columns), "subjects")
+        rec, rec_names = (None, []) if records is None else _frames.columns(records, list(self.record_columns), "records")
+        core = self._core.prepare(sub, sub_names, rec, rec_names, _threads(threads))
+        return Table(core, _frames.id_values(subjects, self._core.key_field))
+
+    def evaluate(self, table: Table, *, as_of: Any, threads: int = 0, chunk_size: int = 2048) -> Scores:
+        """Scores a prepared `Table`; see `score`."""
+        core = self._core.evaluate(table._core, _gradus.date_of(as_of), _threads(threads), chunk_size)
+        return Scores(core, self, table)
+
+    def score(self, subjects: Any, records: Any = None, *, as_of: Any, threads: int = 0,
+              chunk_size: int = 2048, output: str = "pandas") -> Any:
+        """Scores every subject.
+
+        `subjects` and `records` are pandas DataFrames or dicts of columns
+        (numpy arrays, Series, lists), or `subjects` is a prepared `Table`.
+        `as_of` is the evaluation date ('YYYY-MM-DD', datetime.date,
+        numpy.datetime64 or pandas.Timestamp). Returns a DataFrame
+        (`Scores.to_frame`) or, with ``output="numpy"``, a dict of arrays
+        (`Scores.to_numpy`). A subject whose arithmetic fails (overflow,
+        division by zero) gets its message in ``error``; the others go on.
+        """
+        if output not in ("pandas", "numpy"):
+            raise ValueError(f"output must be 'pandas' or 'numpy', not {output!r}")
+        scores = self.evaluate(self.prepare(subjects, records, threads=threads), as_of=as_of,
+                               threads=threads, chunk_size=chunk_size)
+        return scores.to_frame() if output == "pandas" else scores.to_numpy()
+
+    def explain(self, subjects: Any, records: Any = None, *, id: Any, as_of: Any) -> dict[str, Any]:
+        """Why subject `id` got its result, as plain Python objects.
+
+        Keys: subject, failed, error, start, contributions (name, rule, at,
+        points, group, records: row, kind, value), caps, clamp, score,
+        band_tier, tier_steps, overrides (name, rule, at, because, basis,
+        effect), tier, supervision, and text (as ``gradus score --explain``
+        prints it). Numbers are exact `decimal.Decimal`s; a record's ``row``
+        is its 0-based position in `records`. Raises KeyError for an unknown id.
+        """
+        table = self.prepare(subjects, records, threads=1)
+        index = table._core.index_of(str(id))
+        if index < 0:
+            raise KeyError(f"no subject with id {id!r}")
+        return self._core.explain(table._core, index, _gradus.date_of(as_of))
+
+
+def _threads(threads: int) -> int:
+    if not isinstance(threads, (int, np.integer)) or threads < 0:
+        raise ValueError(f"threads must be a whole number >= 0 (0: one per core), not {threads!r}")
+    return int(threads)
+
+
+def load(path: PathLike) -> Rulebook:
+    """Loads a rulebook file; raises RulebookError (with every diagnostic) or OSError."""
+    return Rulebook.from_file(path)
+
+
+def loads(text: str, name: str = "<string>") -> Rulebook:
+    """Loads a rulebook from rule text; `name` labels its diagnostics."""
+    return Rulebook.from_string(text, name)
+
+
+def check(path: PathLike) -> list[Diagnostic]:
+    """Every diagnostic of a rulebook file (errors and warnings), without raising for bad rules."""
+    return list(_gradus.compile_file(os.fspath(path)).diagnostics)
+
+
+def check_string(text: str, name: str = "<string>") -> list[Diagnostic]:
+    """Every diagnostic of rule text, without raising for bad rules."""
+    return list(_gradus.compile_string(text, name).diagnostics)
+
+
+def evaluate(rulebooks: Union[Mapping[str, Rulebook], Iterable[Rulebook]], subjects: Any, records: Any = None, *,
+             as_of: Any, threads: int = 0, output: str = "pandas") -> dict[str, Any]:
+    """Scores the same subjects with several rulebooks (one per category).
+
+    `rulebooks` is a mapping name -> Rulebook, or an iterable of rulebooks
+    (named by `Rulebook.name`). Returns a dict with the same names and, for
+    each, what `Rulebook.score` returns. The data are converted once per
+    distinct data schema.
+    """
+    named = dict(rulebooks) if isinstance(rulebooks, Mapping) else {rb.name: rb for rb in rulebooks}
+    tables: dict[str, Table] = {}
+    results: dict[str, Any] = {}
+    for name, rb in named.items():
+        key = rb._core.schema_key
+        if key not in tables:
+            tables[key] = rb.prepare(subjects, records, threads=threads)
+        results[name] = rb.score(tables[key], as_of=as_of, threads=threads, output=output)
+    return results

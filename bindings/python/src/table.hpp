@@ -1,0 +1,63 @@
+// Python data -> gradus::SubjectTable.
+//
+// Columns arrive as one-dimensional numpy arrays (any stride), or as pandas
+// categoricals split into (codes, categories). Typed arrays are read in place,
+// without the GIL and on several threads, and converted once into the
+// table's runtime representation (schema.hpp): there is no intermediate copy.
+// Object arrays (str, int, float, Decimal, date, None...) are read value by
+// value with the GIL held.
+//
+// Every problem names its side ("subjects" or "records"), its 0-based row and
+// its column; nothing is dropped or guessed.
+#pragma once
+
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "gradus/gradus.hpp"
+
+namespace gradus::python {
+
+namespace py = pybind11;
+
+/// Bad input data: a missing column, mismatched lengths, a value that does
+/// not fit its field, a duplicate or unknown id. Raised in Python as
+/// gradus.DataError (a ValueError).
+class DataProblem : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// A SubjectTable built from Python data for one rulebook's schema, with what
+/// maps it back to the input rows. Immutable once built.
+struct Table {
+  std::shared_ptr<const Plan> plan;        // the rulebook whose schema the table follows
+  SubjectTable data;
+  std::vector<std::uint32_t> record_row;   // input row of each table record; empty = same order
+};
+
+/// Builds a table. `subjects` and `records` map column names to columns (a
+/// numpy array, or a tuple ("categorical", codes, categories)); records may
+/// be None when there are none. `*_available` are every column name of the
+/// input, for the did-you-mean of a missing column. Throws DataProblem for
+/// bad data and py::type_error for columns of an unusable type.
+std::shared_ptr<Table> build_table(std::shared_ptr<const Plan> plan, const py::dict& subjects,
+                                   const std::vector<std::string>& subjects_available,
+                                   const py::object& records,
+                                   const std::vector<std::string>& records_available, unsigned threads);
+
+/// Days since 1970-01-01 of a date given as 'YYYY-MM-DD', datetime.date,
+/// datetime.datetime at midnight, numpy.datetime64 or pandas.Timestamp.
+std::int64_t date_of(const py::handle& value);
+
+/// A key identifying a schema: two rulebooks with equal keys read the same
+/// tables.
+std::string schema_key(const Schema& schema);
+
+}  // namespace gradus::python
