@@ -76,7 +76,7 @@ Rulebook make_rulebook(Compilation c) {
 }
 
 const Plan& plan_of(const Rulebook& r) {
-  if (!r.plan) throw UsageError("the rulebook has errors");
+  if (!r.plan) throw UsageError("the rulebook has errors, or no score (penalty rules only)");
   return *r.plan;
 }
 
