@@ -38,12 +38,14 @@ struct Scope {
   bool constant = false;        // const, table value, sampling: no fields, lets or aggregations
   std::int32_t penalty = -1;    // inside penalty rule `penalty`: its inputs, defines, level and history
   std::size_t item = 0;         // the penalty item being checked (earlier defines are visible)
+  bool score_visible = false;   // tier requirements and overrides: `score` is known
 };
 
 
 class Checker {
  public:
-  Checker(const ast::Rulebook& rb, Diagnostics& diags) : rb_(rb), d_(diags) {
+  Checker(const ast::Rulebook& rb, Diagnostics& diags, const CheckOptions& options)
+      : rb_(rb), d_(diags), options_(options) {
     out_ = std::make_unique<CheckedRulebook>();
     out_->ast = &rb;
     out_->types.assign(rb.expr_count + 1, Type{});
@@ -54,12 +56,15 @@ class Checker {
     header();
     laws();
     penalty_only_ = !rb_.penalties.empty() && rb_.scores.empty() && rb_.tiers.empty();
+    select_variant();
     enums();
     schemas();
     breaches();
+    categories();
     globals();
     order_definitions();
     consts();
+    variants();
     tables();
     lets();
     measures();
@@ -77,6 +82,7 @@ class Checker {
  private:
   const ast::Rulebook& rb_;
   Diagnostics& d_;
+  const CheckOptions& options_;
   std::unique_ptr<CheckedRulebook> out_;
   Schema& schema() { return out_->schema; }
 
@@ -247,6 +253,7 @@ class Checker {
         const std::string& tn = f.type.name.text;
         if (!f.for_kinds.empty())
           d_.error(Code::E0301, f.for_kinds.front().span, "'for' applies to record fields only");
+        if (tn == "key" || tn == "subject" || tn == "kind") no_allowed(f);
         if (tn == "key" && f.type.kinds.empty()) {
           if (!schema().key_field.empty())
             d_.error(Code::E0404, f.name.span, "subjects have one key field only");
@@ -259,7 +266,8 @@ class Checker {
           continue;
         }
         auto t = resolve_type(f.type);
-        schema().subject_fields.push_back({f.name.text, t.value_or(Type{}), ~0ull, f.name.span});
+        schema().subject_fields.push_back({f.name.text, t.value_or(Type{}), ~0ull, f.name.span, {}});
+        schema().subject_fields.back().allowed = allowed_values(f, t);
       }
       if (schema().key_field.empty())
         d_.error(Code::E0404, subjects->span, "subjects need a key field, e.g. 'id: key'");
@@ -268,6 +276,7 @@ class Checker {
       // kinds first: fields refer to them
       for (const auto& f : records->fields) {
         if (!f.type.kinds.empty() || f.type.name.text == "kind") {
+          no_allowed(f);
           if (f.type.kinds.empty()) {
             d_.error(Code::E0404, f.type.span, "list the record kinds: 'kind of a, b, c'");
             continue;
@@ -294,6 +303,7 @@ class Checker {
       for (const auto& f : records->fields) {
         if (!f.type.kinds.empty() || f.type.name.text == "kind") continue;
         const std::string& tn = f.type.name.text;
+        if (tn == "subject" || tn == "key") no_allowed(f);
         if (tn == "subject") {
           if (!schema().link_field.empty())
             d_.error(Code::E0404, f.name.span, "records have one subject field only");
@@ -319,7 +329,8 @@ class Checker {
           }
         }
         auto t = resolve_type(f.type);
-        schema().record_fields.push_back({f.name.text, t.value_or(Type{}), mask, f.name.span});
+        schema().record_fields.push_back({f.name.text, t.value_or(Type{}), mask, f.name.span, {}});
+        schema().record_fields.back().allowed = allowed_values(f, t);
       }
       if (schema().link_field.empty())
         d_.error(Code::E0404, records->span, "records need a field linking them to subjects, e.g. 'subject_id: subject'");
@@ -424,6 +435,11 @@ class Checker {
       }
     };
     for (std::size_t i = 0; i < nc; ++i) edges_from(i, rb_.consts[i].value.get());
+    for (const auto& v : rb_.variants)  // a variant's value may use other constants too
+      for (const auto& set : v.sets) {
+        int u = vertex_of(set.name.text);
+        if (u >= 0 && static_cast<std::size_t>(u) < nc) edges_from(static_cast<std::size_t>(u), set.value.get());
+      }
     for (std::size_t i = 0; i < nl; ++i) edges_from(nc + i, rb_.lets[i].value.get());
 
     std::vector<int> component(nc + nl);
@@ -555,6 +571,9 @@ class Checker {
       auto v = fold(*c.value);
       if (!v) fold_failure(*c.value, fmt::format("const '{}'", c.name.text));
       else out_->const_values[i] = *v;
+      if (const ast::VariantSet* set = variant_value(static_cast<std::size_t>(i))) {
+        if (auto w = variant_constant(*set, t)) out_->const_values[i] = *w;
+      }
     }
   }
 
@@ -567,9 +586,12 @@ class Checker {
 
   std::optional<std::int64_t> bound_value(const ast::Bound& b, Type key) {
     if (b.infinite) return b.negative ? INT64_MIN : INT64_MAX;
-    auto v = decimal::parse(b.text);
+    auto v = types::bound_value(b);
     if (!v) {
-      d_.error(Code::E0102, b.span, fmt::format("'{}' is not a number with at most 6 decimals", b.text));
+      d_.error(Code::E0102, b.span,
+               b.percent && decimal::parse(b.text)
+                   ? fmt::format("'{}%' has more than 6 decimals as a ratio", b.text)
+                   : fmt::format("'{}' is not a number with at most 6 decimals", b.text));
       return std::nullopt;
     }
     if (key.kind == TypeKind::integer && *v % decimal::kScale != 0) {
@@ -776,6 +798,7 @@ class Checker {
   }
 
   Type name(const Expr& e, const Scope& s, Type hint) {
+    if (e.text == "score") return score_name(e, s);
     // a member of the enum the context expects
     if (hint.kind == TypeKind::enumeration) {
       const auto& en = schema().enums[hint.enum_index];
@@ -884,7 +907,7 @@ class Checker {
 
   Type call(const Expr& e, const Scope& s, Type hint) {
     const std::string& f = e.text;
-    static const std::vector<std::string> known = {"min", "max", "clamp", "abs", "age"};
+    static const std::vector<std::string> known = {"min", "max", "clamp", "abs", "age", "year"};
     auto arity = [&](std::size_t lo, std::size_t hi) {
       if (e.args.size() < lo || e.args.size() > hi) {
         d_.error(Code::E0303, e.span,
@@ -931,6 +954,7 @@ class Checker {
       return Type::of(TypeKind::days);
     }
     if ((f == "prior" || f == "after_ban") && s.penalty >= 0) return history(e, s);
+    if (f == "year") return year_call(e, s, arity);
     if (f == "sum" || f == "count" || f == "any" || f == "all")
       return mismatch(e, fmt::format("'{}' aggregates records: write {}", f,
                                      f == "sum" ? "sum(value over kind where condition)"
@@ -949,6 +973,7 @@ class Checker {
       return mismatch(e, "aggregations cannot nest; compute the inner one in a 'let'", Code::E0413);
     Scope s;
     s.in_aggregate = true;
+    s.score_visible = outer.score_visible;
     if (e.kinds.empty()) {
       s.kinds = schema().kinds.size() >= 64 ? ~0ull : (1ull << schema().kinds.size()) - 1;
     }
@@ -1239,21 +1264,30 @@ class Checker {
       return;
     }
     std::vector<Interval> ivs;
+    std::vector<std::size_t> ladder;  // the tiers with a band, by position in ts
+    for (std::size_t i = 0; i < ts.size(); ++i)
+      if (!ts[i].by_override) ladder.push_back(i);
     bool bands_ok = true;
     for (std::size_t i = 0; i < ts.size(); ++i) {
       const auto& t = ts[i];
       auto [it, fresh] = tier_index_.emplace(t.name.text, static_cast<std::int32_t>(i));
       if (!fresh) dup("tier", t.name, ts[it->second].name.span);
+      if (t.by_override) continue;
       auto iv = interval(t.band, Type::of(TypeKind::decimal));
       if (iv) ivs.push_back(*iv);
       else bands_ok = false;
       if (t.requires_) {
         Scope s;
+        s.score_visible = true;
         want_bool(*t.requires_, expr(*t.requires_, s, Type::of(TypeKind::boolean)), "a tier requirement");
-        if (i + 1 == ts.size())
+        if (i == ladder.back())
           d_.error(Code::E0407, t.requires_->span,
                    "the lowest tier cannot have a requirement: a subject that fails it would have no tier");
       }
+    }
+    if (ladder.empty()) {
+      d_.error(Code::E0602, rb_.tiers[0].span, "every tier is 'by override': at least one tier needs a band of scores");
+      return;
     }
     if (!bands_ok) return;
     // best first means descending bands, each starting where the next one ends
@@ -1261,9 +1295,11 @@ class Checker {
       const Interval& hi = ivs[i];
       const Interval& lo = ivs[i + 1];
       if (lo.lo > hi.lo || (lo.lo == hi.lo && lo.lo_closed && !hi.lo_closed)) {
-        Diagnostic d{Severity::error, Code::E0403, ts[i + 1].band.span,
-                     fmt::format("tiers go from best to worst: '{}' must lie below '{}'", ts[i + 1].name.text,
-                                 ts[i].name.text),
+        const ast::Tier& upper = ts[ladder[i]];
+        const ast::Tier& lower = ts[ladder[i + 1]];
+        Diagnostic d{Severity::error, Code::E0403, lower.band.span,
+                     fmt::format("tiers go from best to worst: '{}' must lie below '{}'", lower.name.text,
+                                 upper.name.text),
                      {}};
         d_.add(std::move(d));
         return;
@@ -1323,10 +1359,17 @@ class Checker {
         std::int32_t t = tier(o.tier);
         if (o.when) {
           Scope s;
+          s.score_visible = true;
           want_bool(*o.when, expr(*o.when, s, Type::of(TypeKind::boolean)), "an override condition");
         }
         basis_text(o.basis);
         if (t < 0 || rb_.tiers.empty()) continue;
+        if (o.action != ast::Override::Action::force && rb_.tiers[0].tiers[t].by_override) {
+          d_.error(Code::E0602, o.tier.span,
+                   fmt::format("tier '{}' has no band, so it is not a limit: only 'force {}' gives it", o.tier.text,
+                               o.tier.text));
+          continue;
+        }
         std::int32_t last = static_cast<std::int32_t>(rb_.tiers[0].tiers.size()) - 1;
         // at most the best tier, or at least the worst, can never move a tier
         if ((o.action == ast::Override::Action::at_most && t == 0) ||
@@ -1339,13 +1382,16 @@ class Checker {
     if (count > kMaxOverrides)
       d_.error(Code::E0412, rb_.overrides.back().back().span,
                fmt::format("{} overrides; a rulebook may have at most {}", count, kMaxOverrides));
+    unforced_tiers();
   }
 
   void supervision() {
     if (rb_.supervision.empty()) return;
-    for (std::size_t i = 1; i < rb_.supervision.size(); ++i)
-      d_.error(Code::E0411, rb_.supervision[i].span, "a second 'supervision' section");
-    const auto& sv = rb_.supervision[0];
+    supervision_sections();
+  }
+
+  /// One supervision section: a row for every tier, each value in range.
+  void supervision_section(const ast::Supervision& sv) {
     std::unordered_map<std::int32_t, Span> seen;
     for (const auto& row : sv.rows) {
       std::int32_t t = tier(row.tier);
@@ -1358,6 +1404,11 @@ class Checker {
         if (v && (*v < 0 || *v > decimal::kScale))
           d_.error(Code::E0305, row.sampling->span, "a sampling ratio lies between 0% and 100%");
       }
+      if (row.sampling_band) {
+        if (row.sampling) d_.error(Code::E0411, row.sampling_band->span, "a second 'sampling' in this row");
+        supervision_band(*row.sampling_band, true);
+      }
+      if (row.checks) supervision_band(*row.checks, false);
       if (row.interval) {
         auto v = constant(*row.interval, Type::of(TypeKind::days), "an inspection interval");
         if (v && (*v < 0 || *v % decimal::kScale != 0))
@@ -1384,6 +1435,10 @@ class Checker {
       };
       for (const auto& n : row.incentives) check_ref(n, true);
       for (const auto& n : row.measures) check_ref(n, false);
+      for (const auto& c : row.conditional) {
+        check_ref(c.name, c.incentive);
+        conditional_measure(c);
+      }
     }
     if (!rb_.tiers.empty()) {
       for (std::size_t i = 0; i < rb_.tiers[0].tiers.size(); ++i) {
@@ -1421,7 +1476,7 @@ class Checker {
         d_.error(Code::E0702, in.order_span,
                  fmt::format("'{}' is {}, which has no order; declare a scale to order its members", in.name.text,
                              tname(t)));
-      schema().breach_fields.push_back({in.name.text, t, ~0ull, in.name.span});
+      schema().breach_fields.push_back({in.name.text, t, ~0ull, in.name.span, {}});
       schema().breach_order.push_back(order);
     }
   }
@@ -1713,6 +1768,227 @@ class Checker {
     }
   }
 
+  // ------------------------------------------------------------ schemes (E06xx)
+
+  std::size_t conditional_count_ = 0;
+
+  /// `measure x when c`: c is a condition on the subject (its score is known).
+  void conditional_measure(const ast::ConditionalMeasure& c) {
+    if (!c.when) return;
+    Scope s;
+    s.score_visible = true;
+    want_bool(*c.when, expr(*c.when, s, Type::of(TypeKind::boolean)), "the condition of a measure");
+    if (++conditional_count_ == kMaxOverrides + 1)
+      d_.error(Code::E0608, c.name.span,
+               fmt::format("more than {} measures and incentives with 'when' in one section", kMaxOverrides));
+  }
+
+  /// At most one section without a variant and one per variant (`supervision for city`).
+  void supervision_sections() {
+    std::unordered_map<std::string, Span> seen;
+    for (const auto& sv : rb_.supervision) {
+      const std::string key = sv.variant ? sv.variant->text : std::string();
+      if (sv.variant && std::none_of(rb_.variants.begin(), rb_.variants.end(),
+                                     [&](const ast::Variant& v) { return v.name.text == key; })) {
+        std::vector<std::string> c;
+        for (const auto& v : rb_.variants) c.push_back(v.name.text);
+        d_.error(Code::E0604, sv.variant->span, fmt::format("unknown variant '{}'{}", key, suggest(key, c)));
+      }
+      if (!seen.emplace(key, sv.span).second) {
+        d_.error(Code::E0411, sv.span,
+                 key.empty() ? std::string("a second 'supervision' section")
+                             : fmt::format("a second 'supervision for {}' section", key));
+        continue;
+      }
+      conditional_count_ = 0;
+      supervision_section(sv);
+    }
+  }
+  std::unordered_set<const ast::VariantSet*> checked_sets_;  // variant values already checked
+
+  void no_allowed(const ast::Field& f) {
+    if (!f.allowed.empty())
+      d_.error(Code::E0601, f.allowed_span, "only number fields can be limited to a set of values");
+  }
+
+  /// `in {0, 5, 10}`: the allowed values of a number field, ascending.
+  std::vector<std::int64_t> allowed_values(const ast::Field& f, std::optional<Type> t) {
+    std::vector<std::int64_t> out;
+    if (f.allowed.empty() || !t) return out;
+    if (!t->is_numeric()) {
+      d_.error(Code::E0601, f.allowed_span,
+               fmt::format("only number fields can be limited to a set of values, not {}", tname(*t)));
+      return out;
+    }
+    for (const auto& b : f.allowed) {
+      auto v = bound_value(b, Type::of(TypeKind::decimal));
+      if (!v) continue;
+      if (t->kind == TypeKind::integer && *v % decimal::kScale != 0) {
+        d_.error(Code::E0601, b.span,
+                 fmt::format("'{}' is not a whole number, but '{}' is an integer", bound_text(*v), f.name.text));
+      } else if (std::find(out.begin(), out.end(), *v) != out.end()) {
+        d_.error(Code::E0601, b.span, fmt::format("'{}' is listed twice", bound_text(*v)));
+      } else {
+        out.push_back(*v);
+      }
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
+  Type score_name(const Expr& e, const Scope& s) {
+    if (!s.score_visible)
+      return mismatch(e, "'score' is the final score: use it in a tier requirement or an override condition",
+                      Code::E0603);
+    bind(e, {Binding::Kind::score, 0, -1});
+    return Type::of(TypeKind::decimal);
+  }
+
+  /// `year(d)`: the calendar year of a date, a whole number.
+  template <class Arity>
+  Type year_call(const Expr& e, const Scope& s, const Arity& arity) {
+    if (!arity(1, 1)) return error_type();
+    Type t = expr(*e.args[0], s, Type::of(TypeKind::date));
+    if (t.kind != TypeKind::error && t.kind != TypeKind::date)
+      return mismatch(*e.args[0], fmt::format("'year' needs a date, not {}", tname(t)));
+    bind(e, {Binding::Kind::function, 0, -1});
+    return Type::of(TypeKind::integer);
+  }
+
+  /// A sampling ratio band (0% to 100%) or a band of inspections per year (from 0).
+  void supervision_band(const ast::Band& band, bool ratio) {
+    auto iv = interval(band, Type::of(TypeKind::decimal));
+    if (!iv) return;
+    if (iv->lo < 0)
+      d_.error(Code::E0305, band.span, ratio ? "a sampling ratio lies between 0% and 100%"
+                                             : "a number of inspections per year cannot be negative");
+    else if (ratio && iv->hi > decimal::kScale)
+      d_.error(Code::E0305, band.span, "a sampling ratio lies between 0% and 100%");
+  }
+
+  /// Names the variant selected by the options; checks the variants' names.
+  void select_variant() {
+    std::unordered_map<std::string, Span> seen;
+    std::vector<std::string> names;
+    for (std::size_t i = 0; i < rb_.variants.size(); ++i) {
+      const auto& v = rb_.variants[i];
+      auto [it, fresh] = seen.emplace(v.name.text, v.name.span);
+      if (!fresh) dup("variant", v.name, it->second);
+      else names.push_back(v.name.text);
+      if (fresh && v.name.text == options_.variant) out_->variant = static_cast<std::int32_t>(i);
+      basis_text(v.basis);
+    }
+    if (options_.variant.empty() || out_->variant >= 0) return;
+    std::string list;
+    for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+    d_.error(Code::E0604, rb_.header.span,
+             names.empty() ? fmt::format("no variant '{}': the rulebook declares no variants", options_.variant)
+                           : fmt::format("no variant '{}'{}; the variants are {}", options_.variant,
+                                         suggest(options_.variant, names), list));
+  }
+
+  /// The selected variant's value for const i, or null.
+  const ast::VariantSet* variant_value(std::size_t i) const {
+    if (out_->variant < 0) return nullptr;
+    for (const auto& set : rb_.variants[static_cast<std::size_t>(out_->variant)].sets)
+      if (set.name.text == rb_.consts[i].name.text && set.value) return &set;
+    return nullptr;
+  }
+
+  /// Checks and folds a variant's value for a constant of type t.
+  std::optional<std::int64_t> variant_constant(const ast::VariantSet& set, Type t) {
+    checked_sets_.insert(&set);
+    if (!set.value) return std::nullopt;
+    return constant(*set.value, t, fmt::format("the value of '{}'", set.name.text));
+  }
+
+  /// Every variant value names a constant once and fits its type.
+  void variants() {
+    for (const auto& v : rb_.variants) {
+      std::unordered_map<std::string, Span> seen;
+      for (const auto& set : v.sets) {
+        auto [sit, fresh] = seen.emplace(set.name.text, set.name.span);
+        if (!fresh) dup(fmt::format("the value of '{}' in variant", set.name.text), set.name, sit->second);
+        auto it = globals_.find(set.name.text);
+        if (it == globals_.end()) {
+          std::vector<std::string> c;
+          for (const auto& k : rb_.consts) c.push_back(k.name.text);
+          d_.error(Code::E0203, set.name.span,
+                   fmt::format("unknown constant '{}'{}", set.name.text, suggest(set.name.text, c)));
+          continue;
+        }
+        if (it->second.kind != Binding::Kind::constant) {
+          d_.error(Code::E0605, set.name.span,
+                   fmt::format("'{}' is not a constant: a variant gives constants other values", set.name.text));
+          continue;
+        }
+        if (!fresh || checked_sets_.count(&set)) continue;
+        variant_constant(set, out_->const_types[static_cast<std::size_t>(it->second.index)]);
+      }
+    }
+  }
+
+  /// A combination rulebook: its records are its categories' outcomes, one per
+  /// subject and category, of the kind named after the category, with the
+  /// category's tier (an enum or scale field) and score (a decimal field).
+  void categories() {
+    if (rb_.categories.empty()) return;
+    std::unordered_map<std::string, Span> seen;
+    for (const auto& c : rb_.categories) {
+      auto [it, fresh] = seen.emplace(c.name.text, c.name.span);
+      if (!fresh) dup("category", c.name, it->second);
+    }
+    const ast::Schema* records = nullptr;
+    for (const auto& sc : rb_.schemas)
+      if (sc.records && !records) records = &sc;
+    const Span at = rb_.categories.front().span;
+    if (!records) {
+      d_.error(Code::E0606, at, "a rulebook with categories needs a 'records' section: one record per subject and "
+                                "category, its kind the category");
+      return;
+    }
+    const ast::Field* kind_field = nullptr;
+    for (const auto& f : records->fields)
+      if (!f.type.kinds.empty() && !kind_field) kind_field = &f;
+    if (!kind_field) {
+      d_.error(Code::E0606, records->span, "the records need a kind field listing the categories, e.g. 'category: kind of "
+                                           + rb_.categories.front().name.text + ", ...'");
+      return;
+    }
+    for (const auto& c : rb_.categories)
+      if (schema().kind_index(c.name.text) < 0)
+        d_.error(Code::E0606, kind_field->type.span,
+                 fmt::format("category '{}' is missing from the record kinds", c.name.text));
+    for (const auto& k : kind_field->type.kinds)
+      if (!seen.count(k.text))
+        d_.error(Code::E0606, k.span, fmt::format("record kind '{}' is not a category", k.text));
+    int tiers = 0, scores = 0;
+    for (const auto& f : schema().record_fields) {
+      if (f.type.kind == TypeKind::error) continue;
+      bool tier = f.type.kind == TypeKind::enumeration && ++tiers == 1;
+      bool score = f.type.kind == TypeKind::decimal && ++scores == 1;
+      if (!tier && !score)
+        d_.error(Code::E0606, f.span,
+                 fmt::format("a category's record holds its tier (one enum or scale field holding every category's "
+                             "tier names) and its score (one decimal field), so '{}: {}' cannot be filled",
+                             f.name, tname(f.type)));
+    }
+  }
+
+  /// W0601: a tier without a band that no override forces is never given.
+  void unforced_tiers() {
+    if (rb_.tiers.empty()) return;
+    for (const auto& t : rb_.tiers[0].tiers) {
+      if (!t.by_override) continue;
+      bool forced = false;
+      for (const auto& block : rb_.overrides)
+        for (const auto& o : block) forced |= o.action == ast::Override::Action::force && o.tier.text == t.name.text;
+      if (!forced)
+        d_.warning(Code::W0601, t.name.span,
+                   fmt::format("tier '{}' has no band and no override forces it: no subject gets it", t.name.text));
+    }
+  }
+
   void unused() {
     auto warn = [&](const ast::Name& n, const char* what) {
       d_.warning(Code::W0001, n.span, fmt::format("{} '{}' is never used", what, n.text));
@@ -1789,19 +2065,26 @@ bool complete(const ast::Rulebook& rb) {
   for (const auto& d : rb.discretions)
     for (const auto& row : d.rows)
       if (!complete(row.low.get()) || !complete(row.high.get())) return false;
+  for (const auto& v : rb.variants)
+    for (const auto& set : v.sets)
+      if (!complete(set.value.get())) return false;
+  for (const auto& sv : rb.supervision)
+    for (const auto& row : sv.rows)
+      for (const auto& c : row.conditional)
+        if (!complete(c.when.get())) return false;
   return true;
 }
 
 }  // namespace
 
-CheckResult check(const ast::Rulebook& rulebook) {
+CheckResult check(const ast::Rulebook& rulebook, const CheckOptions& options) {
   CheckResult r;
   if (!complete(rulebook)) {
     r.diagnostics.error(Code::E0101, rulebook.header.span,
                         "the rulebook is incomplete (it did not parse); fix the syntax errors first");
     return r;
   }
-  Checker c(rulebook, r.diagnostics);
+  Checker c(rulebook, r.diagnostics, options);
   r.checked = c.run();
   r.diagnostics.sort();
   return r;

@@ -1,5 +1,7 @@
 #include "gradus/check/types.hpp"
 
+#include "gradus/core/decimal.hpp"
+
 namespace gradus::types {
 
 bool is_bare_number(const ast::Expr& e) {
@@ -20,6 +22,14 @@ Type literal_type(const ast::Expr& e) {
     case ast::Unit::none: break;
   }
   return Type::of(e.text.find('.') == std::string::npos ? TypeKind::integer : TypeKind::decimal);
+}
+
+std::optional<std::int64_t> bound_value(const ast::Bound& b) {
+  if (b.infinite) return b.negative ? INT64_MIN : INT64_MAX;
+  auto v = decimal::parse(b.text);
+  if (!v || !b.percent) return v;
+  if (*v % 100 != 0) return std::nullopt;  // a ratio with more than 6 decimals
+  return *v / 100;
 }
 
 static bool unitless(Type t) { return t.kind == TypeKind::integer || t.kind == TypeKind::decimal; }

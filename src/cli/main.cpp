@@ -1,11 +1,14 @@
 // The gradus command line: check rulebooks, score subjects, explain results.
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <mutex>
+#include <optional>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -27,26 +30,41 @@ int run_check(const std::vector<std::string>& files, bool werror) {
   int status = kOk;
   for (const auto& f : files) {
     gradus::Compilation c = gradus::compile_file(f);
-    std::string text = c.render();
-    if (!text.empty()) std::cerr << text;
-    bool failed = !c.ok() || (werror && !c.diagnostics.items().empty());
-    if (c.rulebook && !c.rulebook->penalties.empty() && c.checked)
-      std::cout << fmt::format("{}: proportionality: proved ({} penalty rules, {} cases)\n", f, c.proof.rules,
-                               c.proof.cases);
-    else if (c.rulebook && !c.rulebook->penalties.empty() && c.proof.rules > 0)
-      std::cout << fmt::format("{}: proportionality: counterexample (see the diagnostics)\n", f);
-    if (failed) status = kInvalid;
-    else if (c.plan)
-      std::cout << fmt::format("{}: ok ({} tiers, {} contributions, {} overrides)\n", f, c.plan->tiers.size(),
-                               c.plan->contributions.size(), c.plan->overrides.size());
-    else
-      std::cout << fmt::format("{}: ok\n", f);
+    std::vector<std::pair<std::string, gradus::Compilation>> runs;  // the rulebook as declared, then each variant
+    if (c.ok())
+      for (const auto& v : c.rulebook->variants)
+        runs.emplace_back(v.name.text, gradus::compile_file(f, gradus::CheckOptions{v.name.text}));
+    runs.emplace(runs.begin(), "", std::move(c));
+    for (const auto& [variant, run] : runs) {
+      std::string text = run.render();
+      if (!text.empty() && !variant.empty()) std::cerr << fmt::format("{} as variant {}:\n", f, variant);
+      if (!text.empty() && (variant.empty() || !run.ok())) std::cerr << text;
+      bool failed = !run.ok() || (werror && !run.diagnostics.items().empty());
+      if (variant.empty() && run.rulebook && !run.rulebook->penalties.empty() && run.checked)
+        std::cout << fmt::format("{}: proportionality: proved ({} penalty rules, {} cases)\n", f, run.proof.rules,
+                                 run.proof.cases);
+      else if (variant.empty() && run.rulebook && !run.rulebook->penalties.empty() && run.proof.rules > 0)
+        std::cout << fmt::format("{}: proportionality: counterexample (see the diagnostics)\n", f);
+      if (failed) {
+        status = kInvalid;
+        continue;
+      }
+      const std::string name = f + (variant.empty() ? "" : " as variant " + variant);
+      if (!run.plan) {
+        std::cout << fmt::format("{}: ok\n", name);
+        continue;
+      }
+      const gradus::Plan& p = *run.plan;
+      std::cout << fmt::format("{}: ok ({} tiers, {} contributions, {} overrides{})\n", name, p.tiers.size(),
+                               p.contributions.size(), p.overrides.size(),
+                               p.categories.empty() ? "" : fmt::format(", {} categories", p.categories.size()));
+    }
   }
   return status;
 }
 
 struct ScoreArgs {
-  std::string rules, subjects, records, as_of, out, format = "csv", reject;
+  std::string rules, subjects, records, as_of, out, format = "csv", reject, variant, data;
   unsigned threads = 0;
   std::size_t chunk = 2048;
   std::size_t max_errors = 20;
@@ -56,6 +74,129 @@ struct ScoreArgs {
   bool no_summary = false;
 };
 
+/// Evaluation options from the command line; a progress line on a terminal for large runs.
+gradus::EvalOptions eval_options(const ScoreArgs& a, std::int64_t as_of, std::size_t subjects, std::mutex& m,
+                                 bool& progress) {
+  gradus::EvalOptions eo;
+  eo.as_of = as_of;
+  eo.threads = a.threads;
+  eo.chunk_size = a.chunk;
+  progress = !a.no_progress && isatty(STDERR_FILENO) && subjects >= 100000;
+  if (progress) {
+    eo.progress = [&m](std::size_t done, std::size_t total) {
+      std::lock_guard<std::mutex> lock(m);
+      std::cerr << fmt::format("\rscoring {}/{} subjects ({}%)", done, total, total ? done * 100 / total : 100)
+                << std::flush;
+    };
+  }
+  return eo;
+}
+
+/// Writes the outcomes to --out or standard output.
+template <class Write>
+void write_output(const std::string& path, Write write) {
+  if (path.empty() || path == "-") {
+    write(std::cout);
+    std::cout.flush();
+    return;
+  }
+  std::ofstream out(path, std::ios::binary);
+  if (!out) throw gradus::IoError(path + ": cannot open for writing");
+  write(out);
+  out.close();
+  if (!out) throw gradus::IoError(path + ": write failed");
+}
+
+/// The index of subject `id`, or nothing (reported) when there is none.
+std::optional<std::size_t> subject_index(const gradus::SubjectTable& table, const std::string& id) {
+  auto it = std::find(table.ids.begin(), table.ids.end(), id);
+  if (it != table.ids.end()) return static_cast<std::size_t>(it - table.ids.begin());
+  std::cerr << fmt::format("gradus: --explain: no subject with id '{}'\n", id);
+  return std::nullopt;
+}
+
+void report_rejects(const gradus::LoadReport& report, const std::string& reject) {
+  if (report.rejected_subjects + report.rejected_records > 0)
+    std::cerr << fmt::format("gradus: {} subject rows and {} record rows rejected, written to {}\n",
+                             report.rejected_subjects, report.rejected_records, reject);
+}
+
+void report_end(const ScoreArgs& a, std::size_t failed, double load_s, double score_s, double write_s) {
+  if (failed > 0) std::cerr << fmt::format("gradus: {} subjects could not be scored; see the error column\n", failed);
+  if (a.timing) std::cerr << fmt::format("load_s={:.3f} score_s={:.3f} write_s={:.3f}\n", load_s, score_s, write_s);
+}
+
+/// A combination rulebook: the combination's subjects from --subjects; each
+/// category's data from DIR/<category>/subjects.csv (else --subjects) and
+/// DIR/<category>/records.csv, DIR given by --data.
+int run_suite(const ScoreArgs& a, const gradus::Plan& plan, std::int64_t as_of, gradus::OutputFormat format) {
+  namespace fs = std::filesystem;
+  if (!a.records.empty()) {
+    std::cerr << fmt::format("gradus score: {} combines categories; their records come from --data DIR, "
+                             "not --records\n", a.rules);
+    return kUsage;
+  }
+  auto t0 = Clock::now();
+  gradus::LoadOptions lo;
+  lo.max_errors = a.max_errors;
+  lo.threads = a.threads;
+  auto reject_for = [&](const std::string& category) {
+    if (a.reject.empty() || category.empty()) return a.reject;
+    fs::path p(a.reject);
+    return p.replace_filename(p.stem().string() + "." + category + p.extension().string()).string();
+  };
+  gradus::LoadReport report;
+  lo.reject_path = reject_for("");
+  gradus::SubjectTable subjects = gradus::load_csv(plan.schema, a.subjects, "", lo, &report);
+  report_rejects(report, lo.reject_path);
+  std::vector<gradus::SubjectTable> tables;
+  for (const auto& cat : plan.categories) {
+    const fs::path dir = a.data.empty() ? fs::path() : fs::path(a.data) / cat.name;
+    const bool own_subjects = !dir.empty() && fs::exists(dir / "subjects.csv");
+    const bool own_records = !dir.empty() && fs::exists(dir / "records.csv");
+    if (!own_records && !cat.plan->schema.link_field.empty()) {
+      std::cerr << fmt::format("gradus score: category '{}' reads records: put them in {}\n", cat.name,
+                               a.data.empty() ? fmt::format("DIR/{}/records.csv and give --data DIR", cat.name)
+                                              : (dir / "records.csv").string());
+      return kUsage;
+    }
+    lo.reject_path = reject_for(cat.name);
+    tables.push_back(gradus::load_csv(cat.plan->schema, own_subjects ? (dir / "subjects.csv").string() : a.subjects,
+                                      own_records ? (dir / "records.csv").string() : "", lo, &report));
+    report_rejects(report, lo.reject_path);
+  }
+  double load_s = seconds_since(t0);
+  std::vector<const gradus::SubjectTable*> inputs;
+  for (const auto& t : tables) inputs.push_back(&t);
+
+  std::mutex progress_mutex;
+  bool progress = false;
+  gradus::EvalOptions eo = eval_options(a, as_of, subjects.subject_count(), progress_mutex, progress);
+  auto t1 = Clock::now();
+  gradus::SuiteOutcomes so = gradus::evaluate_suite(plan, subjects, inputs, eo);
+  double score_s = seconds_since(t1);
+  if (progress) std::cerr << "\r\033[K" << std::flush;
+
+  auto t2 = Clock::now();
+  write_output(a.out, [&](std::ostream& out) { gradus::write_suite_outcomes(out, plan, so, format); });
+  double write_s = seconds_since(t2);
+
+  for (const auto& id : a.explain) {
+    auto i = subject_index(subjects, id);
+    if (!i) return kUsage;
+    gradus::SuiteExplanation x = gradus::explain_suite(plan, so, inputs, *i, eo);
+    std::cerr << (format == gradus::OutputFormat::jsonl ? x.to_json() + "\n" : x.to_text());
+  }
+  if (!a.no_summary) {
+    std::cerr << gradus::format_summary(gradus::summarize(plan, so.combined, so.overall));
+    for (std::size_t k = 0; k < plan.categories.size(); ++k)
+      std::cerr << fmt::format("category {}:\n", plan.categories[k].name)
+                << gradus::format_summary(gradus::summarize(*plan.categories[k].plan, tables[k], so.categories[k]));
+  }
+  report_end(a, so.overall.errors.size(), load_s, score_s, write_s);
+  return kOk;
+}
+
 int run_score(const ScoreArgs& a) {
   auto parsed_date = gradus::date::parse(a.as_of);
   if (!parsed_date) {
@@ -64,7 +205,7 @@ int run_score(const ScoreArgs& a) {
   }
   gradus::OutputFormat format = a.format == "jsonl" ? gradus::OutputFormat::jsonl : gradus::OutputFormat::csv;
 
-  gradus::Compilation c = gradus::compile_file(a.rules);
+  gradus::Compilation c = gradus::compile_file(a.rules, gradus::CheckOptions{a.variant});
   std::string diags = c.render();
   if (!c.ok()) {
     std::cerr << diags;
@@ -75,6 +216,15 @@ int run_score(const ScoreArgs& a) {
     return kUsage;
   }
   const gradus::Plan& plan = *c.plan;
+  if (!plan.categories.empty()) return run_suite(a, plan, *parsed_date, format);
+  if (!a.data.empty()) {
+    std::cerr << fmt::format("gradus score: --data is for rulebooks with categories; {} has none\n", a.rules);
+    return kUsage;
+  }
+  if (a.records.empty() && !plan.schema.link_field.empty()) {
+    std::cerr << fmt::format("gradus score: {} reads records: give --records FILE\n", a.rules);
+    return kUsage;
+  }
 
   auto t0 = Clock::now();
   gradus::LoadOptions lo;
@@ -84,54 +234,28 @@ int run_score(const ScoreArgs& a) {
   gradus::LoadReport report;
   gradus::SubjectTable table = gradus::load_csv(plan.schema, a.subjects, a.records, lo, &report);
   double load_s = seconds_since(t0);
-  if (report.rejected_subjects + report.rejected_records > 0)
-    std::cerr << fmt::format("gradus: {} subject rows and {} record rows rejected, written to {}\n",
-                             report.rejected_subjects, report.rejected_records, a.reject);
+  report_rejects(report, a.reject);
 
-  gradus::EvalOptions eo;
-  eo.as_of = *parsed_date;
-  eo.threads = a.threads;
-  eo.chunk_size = a.chunk;
-  const bool progress = !a.no_progress && isatty(STDERR_FILENO) && table.subject_count() >= 100000;
   std::mutex progress_mutex;
-  if (progress) {
-    eo.progress = [&](std::size_t done, std::size_t total) {
-      std::lock_guard<std::mutex> lock(progress_mutex);
-      std::cerr << fmt::format("\rscoring {}/{} subjects ({}%)", done, total, total ? done * 100 / total : 100)
-                << std::flush;
-    };
-  }
+  bool progress = false;
+  gradus::EvalOptions eo = eval_options(a, *parsed_date, table.subject_count(), progress_mutex, progress);
   auto t1 = Clock::now();
   gradus::Outcomes outcomes = gradus::evaluate(plan, table, eo);
   double score_s = seconds_since(t1);
   if (progress) std::cerr << "\r\033[K" << std::flush;
 
   auto t2 = Clock::now();
-  if (a.out.empty() || a.out == "-") {
-    gradus::write_outcomes(std::cout, plan, table, outcomes, format);
-    std::cout.flush();
-  } else {
-    std::ofstream out(a.out, std::ios::binary);
-    if (!out) throw gradus::IoError(a.out + ": cannot open for writing");
-    gradus::write_outcomes(out, plan, table, outcomes, format);
-    out.close();
-    if (!out) throw gradus::IoError(a.out + ": write failed");
-  }
+  write_output(a.out, [&](std::ostream& out) { gradus::write_outcomes(out, plan, table, outcomes, format); });
   double write_s = seconds_since(t2);
 
   for (const auto& id : a.explain) {
-    auto it = std::find(table.ids.begin(), table.ids.end(), id);
-    if (it == table.ids.end()) {
-      std::cerr << fmt::format("gradus: --explain: no subject with id '{}'\n", id);
-      return kUsage;
-    }
-    gradus::Explanation x = gradus::explain(plan, table, static_cast<std::size_t>(it - table.ids.begin()), eo);
+    auto i = subject_index(table, id);
+    if (!i) return kUsage;
+    gradus::Explanation x = gradus::explain(plan, table, *i, eo);
     std::cerr << (format == gradus::OutputFormat::jsonl ? x.to_json() + "\n" : x.to_text());
   }
   if (!a.no_summary) std::cerr << gradus::format_summary(gradus::summarize(plan, table, outcomes));
-  if (!outcomes.errors.empty())
-    std::cerr << fmt::format("gradus: {} subjects could not be scored; see the error column\n", outcomes.errors.size());
-  if (a.timing) std::cerr << fmt::format("load_s={:.3f} score_s={:.3f} write_s={:.3f}\n", load_s, score_s, write_s);
+  report_end(a, outcomes.errors.size(), load_s, score_s, write_s);
   return kOk;
 }
 
@@ -221,7 +345,8 @@ int main(int argc, char** argv) {
   auto* score = app.add_subcommand("score", "Score subjects with a rulebook and write one row per subject");
   score->add_option("--rules", sa.rules, "Rulebook file")->required()->check(CLI::ExistingFile);
   score->add_option("--subjects", sa.subjects, "Subjects CSV file")->required()->check(CLI::ExistingFile);
-  score->add_option("--records", sa.records, "Records CSV file")->required()->check(CLI::ExistingFile);
+  score->add_option("--records", sa.records, "Records CSV file (when the rulebook reads records)")
+      ->check(CLI::ExistingFile);
   score->add_option("--as-of", sa.as_of, "Evaluation date, YYYY-MM-DD (ages and windows count back from it)")
       ->required();
   score->add_option("--out", sa.out, "Output file (default: standard output)");
@@ -235,6 +360,10 @@ int main(int argc, char** argv) {
   score->add_flag("--timing", sa.timing, "Print load_s=, score_s=, write_s= on stderr");
   score->add_flag("--no-progress", sa.no_progress, "No progress indicator");
   score->add_flag("--no-summary", sa.no_summary, "No summary table on stderr");
+  score->add_option("--variant", sa.variant, "Evaluate the rulebook as this variant (its values for constants)");
+  score->add_option("--data", sa.data,
+                    "Rulebooks with categories: folder with CATEGORY/subjects.csv and CATEGORY/records.csv")
+      ->check(CLI::ExistingDirectory);
 
   std::string plan_file;
   auto* plan = app.add_subcommand("plan", "Print the compiled evaluation plan of a rulebook");

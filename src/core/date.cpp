@@ -29,6 +29,13 @@ static void to_civil(std::int64_t z, std::int64_t& y, unsigned& m, unsigned& d) 
   y += m <= 2;
 }
 
+std::int64_t year_of(std::int64_t days) {
+  std::int64_t y;
+  unsigned m, d;
+  to_civil(days, y, m, d);
+  return y;
+}
+
 static unsigned month_length(std::int64_t y, unsigned m) {
   static const unsigned len[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;

@@ -258,6 +258,12 @@ void Runner::exec(const Instr& in, std::int32_t index) {
     case Op::scale_int:
       checked([](std::int64_t x, std::int64_t, std::int64_t& r) { return decimal::from_int(x, r); }, false);
       break;
+    case Op::year_of:  // a date far outside the calendar (from date arithmetic) fails its subject
+      checked([](std::int64_t x, std::int64_t, std::int64_t& r) {
+        constexpr std::int64_t kFar = 3'000'000'000'000;  // days: years within ±8e9
+        return x >= -kFar && x <= kFar && decimal::from_int(date::year_of(x), r);
+      }, false);
+      break;
     case Op::min:
       total([](std::int64_t x, std::int64_t y) { return x < y ? x : y; },
             [](Out& d, const In& a, const auto& b) { d = a.min(b); });
@@ -550,6 +556,7 @@ void evaluate(const Plan& plan, const SubjectTable& table, const EvalOptions& op
   out.score.resize(n);
   out.tier.resize(n);
   out.overrides.resize(n);
+  out.conditionals.assign(plan.conditionals.empty() ? 0 : n, 0);
   out.errors.clear();
   const std::size_t chunk = options.chunk_size;
   const std::size_t chunks = (n + chunk - 1) / chunk;
@@ -581,6 +588,11 @@ void evaluate(const Plan& plan, const SubjectTable& table, const EvalOptions& op
         for (std::size_t k = 0; k < plan.overrides.size(); ++k) {
           const std::int64_t* when = runner.reg(plan.overrides[k].when_reg);
           for (std::size_t i = 0; i < count; ++i) fired[i] |= static_cast<std::uint64_t>(when[i] != 0) << k;
+        }
+        for (std::size_t k = 0; k < plan.conditionals.size(); ++k) {  // measures with a condition
+          const std::int64_t* when = runner.reg(plan.conditionals[k].when_reg);
+          std::uint64_t* held = out.conditionals.data() + first;
+          for (std::size_t i = 0; i < count; ++i) held[i] |= static_cast<std::uint64_t>(when[i] != 0) << k;
         }
         for (const auto& e : runner.errors()) {
           std::size_t s = e.level == Level::subject

@@ -73,7 +73,8 @@ Explanation explain(const Plan& plan, const SubjectTable& table, std::size_t sub
         std::size_t r = run.first_record() + i;
         std::int64_t value = f.value >= 0 ? run.reg(f.value)[i] : decimal::kScale;
         ec.records.push_back({r, r < table.record_line.size() ? table.record_line[r] : 0,
-                              plan.schema.kinds[static_cast<std::size_t>(table.record_kind[r])], value});
+                              plan.schema.kinds[static_cast<std::size_t>(table.record_kind[r])], value,
+                              f.result >= 0 && value == run.reg(f.result)[0]});
       }
     }
     x.contributions.push_back(std::move(ec));
@@ -103,10 +104,12 @@ Explanation explain(const Plan& plan, const SubjectTable& table, std::size_t sub
     x.clamp = fmt::format("clamped from {} to {} by `{}` at {}", decimal::format(raw), decimal::format(x.score),
                           quote(plan, plan.clamp_span), where(plan, plan.clamp_span));
 
-  // walk the ladder as the plan does
+  // walk the ladder as the plan does (tiers without a band are not on it)
   std::size_t band_tier = plan.tiers.size() - 1;
-  for (std::size_t t = 0; t + 1 < plan.tiers.size(); ++t) {
+  while (band_tier > 0 && plan.tiers[band_tier].by_override) --band_tier;
+  for (std::size_t t = 0; t < band_tier; ++t) {
     const PlanTier& pt = plan.tiers[t];
+    if (pt.by_override) continue;
     bool reached = pt.band.lo_closed ? x.score >= pt.band.lo : x.score > pt.band.lo;
     if (!reached) continue;
     if (pt.requires_reg >= 0 && !run.reg(pt.requires_reg)[0]) {
@@ -139,6 +142,9 @@ Explanation explain(const Plan& plan, const SubjectTable& table, std::size_t sub
   }
   x.tier = plan.tiers[tier].name;
   x.supervision = plan.tiers[tier].supervision;
+  for (const auto& c : plan.conditionals)  // `measure x when c` of this tier, where c holds
+    if (c.tier == static_cast<std::int32_t>(tier) && run.reg(c.when_reg)[0])
+      (c.incentive ? x.supervision.incentives : x.supervision.measures).push_back(c.name);
   return x;
 }
 
@@ -152,8 +158,9 @@ std::string Explanation::to_text() const {
                      c.group.empty() ? "" : fmt::format("[group {}] ", c.group), c.at);
     o += fmt::format("      rule: {}\n", c.rule);
     for (const auto& r : c.records)
-      o += fmt::format("      record {} ({}{}): {}\n", r.index, r.kind,
-                       r.line ? fmt::format(", line {}", r.line) : "", decimal::format(r.value));
+      o += fmt::format("      record {} ({}{}): {}{}\n", r.index, r.kind,
+                       r.line ? fmt::format(", line {}", r.line) : "", decimal::format(r.value),
+                       r.decides ? "  <- decides" : "");
   }
   for (const auto& c : caps) o += fmt::format("  {}\n", c);
   if (!clamp.empty()) o += fmt::format("  {}\n", clamp);
@@ -167,7 +174,10 @@ std::string Explanation::to_text() const {
   }
   o += fmt::format("  tier              {}\n", tier);
   if (supervision.has_sampling) o += fmt::format("  sampling          {}\n", decimal::format(supervision.sampling));
+  if (supervision.has_sampling_band)
+    o += fmt::format("  sampling          {}\n", format_band(supervision.sampling_band));
   if (supervision.has_interval) o += fmt::format("  interval          {} days\n", supervision.interval_days);
+  if (supervision.has_checks) o += fmt::format("  checks per year   {}\n", format_band(supervision.checks));
   for (const auto& m : supervision.incentives) o += fmt::format("  incentive         {}\n", m);
   for (const auto& m : supervision.measures) o += fmt::format("  measure           {}\n", m);
   return o;
@@ -184,8 +194,8 @@ std::string Explanation::to_json() const {
                      json_string(c.rule), json_string(c.at));
     for (std::size_t k = 0; k < c.records.size(); ++k) {
       const auto& r = c.records[k];
-      o += fmt::format("{}{{\"index\":{},\"line\":{},\"kind\":{},\"value\":{}}}", k ? "," : "", r.index, r.line,
-                       json_string(r.kind), decimal::format(r.value));
+      o += fmt::format("{}{{\"index\":{},\"line\":{},\"kind\":{},\"value\":{}{}}}", k ? "," : "", r.index, r.line,
+                       json_string(r.kind), decimal::format(r.value), r.decides ? ",\"decides\":true" : "");
     }
     o += "]}";
   }

@@ -217,14 +217,24 @@ struct Conv {
   const EnumType* enum_type = nullptr;  // enumeration
   std::uint64_t kinds = ~0ull;          // record fields: the kinds that have it
   std::size_t column = 0;               // in the file
+  const std::int64_t* allowed = nullptr;  // `in {...}`: the allowed values, ascending
+  std::size_t allowed_n = 0;              // how many; 0: any value
 };
+
+/// Whether a number field with `in {...}` may hold v.
+inline bool allowed(const Conv& c, std::int64_t v) { return std::binary_search(c.allowed, c.allowed + c.allowed_n, v); }
 
 /// Reads a value of a RowReader field; writes `out` only on success.
 [[gnu::always_inline]] inline bool convert(const Conv& c, std::string_view t, std::int64_t& out) {
   // Tests rather than a switch: a row's fields come in a fixed order, which
   // conditional branches predict better than one indirect jump.
-  if (c.kind == TypeKind::days || c.kind == TypeKind::money || c.kind == TypeKind::decimal)
-    return parse_decimal<true>(t, out);
+  if (c.kind == TypeKind::days || c.kind == TypeKind::money || c.kind == TypeKind::decimal) {
+    if (c.allowed_n == 0) return parse_decimal<true>(t, out);
+    std::int64_t v;
+    if (!parse_decimal<true>(t, v) || !allowed(c, v)) return false;
+    out = v;
+    return true;
+  }
   if (c.kind == TypeKind::enumeration) {
     const std::int32_t code = c.members->find(t);
     if (code < 0) return false;
@@ -233,7 +243,7 @@ struct Conv {
   }
   if (c.kind == TypeKind::integer) {
     std::int64_t v;
-    if (!parse_decimal<true>(t, v) || v % decimal::kScale != 0) return false;
+    if (!parse_decimal<true>(t, v) || v % decimal::kScale != 0 || (c.allowed_n != 0 && !allowed(c, v))) return false;
     out = v;
     return true;
   }
@@ -275,9 +285,20 @@ std::string number_problem(std::string_view t, bool whole) {
   return quoted_value("not a number", t);
 }
 
+/// "not one of the allowed values 0, 5, 10 (value '15')" when t is a number the field does not allow.
+std::optional<std::string> not_allowed(const Conv& c, std::string_view t) {
+  if (c.allowed_n == 0) return std::nullopt;
+  auto v = decimal::parse(t);
+  if (!v || (c.kind == TypeKind::integer && *v % decimal::kScale != 0) || allowed(c, *v)) return std::nullopt;
+  std::string list;
+  for (std::size_t i = 0; i < c.allowed_n; ++i) list += (i ? ", " : "") + decimal::format(c.allowed[i]);
+  return quoted_value(fmt::format("not one of the allowed values {}", list), t);
+}
+
 /// Why `t` is not a valid value for the field (t was rejected by convert()).
 std::string value_problem(const Conv& c, std::string_view t) {
   if (t.empty()) return "empty value";
+  if (auto why = not_allowed(c, t)) return *why;
   if (c.kind != TypeKind::enumeration && (is_space(t.front()) || is_space(t.back())))
     return quoted_value("leading or trailing space", t);
   switch (c.kind) {
@@ -485,7 +506,6 @@ class Loader {
     threads_ = csv::thread_count(options.threads);
     keep_ = options.reject_path.empty() ? options.max_errors : std::numeric_limits<std::size_t>::max();
     if (schema.key_field.empty()) throw UsageError("the schema has no key field");
-    if (schema.link_field.empty()) throw UsageError("the schema has no subject link field for records");
     const std::size_t kinds = schema.kinds.empty() ? 1 : schema.kinds.size();
     if (kinds > 64) throw UsageError(fmt::format("the schema has {} record kinds; at most 64 are supported", kinds));
     for (std::size_t i = 0; i < schema.kinds.size(); ++i) kinds_.add(schema.kinds[i], static_cast<std::int32_t>(i));
@@ -504,7 +524,13 @@ class Loader {
     table_.subject_columns.resize(schema_.subject_fields.size());
     table_.record_columns.resize(schema_.record_fields.size());
     load_subjects(subjects_path);
-    load_records(records_path);
+    if (records_path.empty()) {
+      table_.record_offsets.assign(table_.ids.size() + 1, 0);  // no records file: no records
+    } else {
+      if (schema_.link_field.empty())
+        throw UsageError(fmt::format("{}: the rulebook declares no records to read", records_path));
+      load_records(records_path);
+    }
     table_.records_source = records_path;
     finish(subjects_path, records_path, report);
     return std::move(table_);
@@ -517,6 +543,8 @@ class Loader {
     c.kind = f.type.kind;
     c.kinds = f.kinds;
     c.column = column;
+    c.allowed = f.allowed.data();
+    c.allowed_n = f.allowed.size();
     switch (f.type.kind) {
       case TypeKind::integer:
       case TypeKind::decimal:

@@ -99,6 +99,8 @@ void check_shapes(const Plan& plan, const SubjectTable& table, const Outcomes& o
                                    plan.tiers.size()));
   for (const auto& e : outcomes.errors)
     if (e.subject >= n) throw UsageError(fmt::format("outcome error for subject {} of {}", e.subject, n));
+  if (!outcomes.conditionals.empty() && outcomes.conditionals.size() != n)
+    throw UsageError(fmt::format("outcomes hold {} condition masks for {} subjects", outcomes.conditionals.size(), n));
 }
 
 /// Walks Outcomes::errors (ascending by subject) alongside the subjects.
@@ -145,35 +147,83 @@ class OverrideNames {
 }  // namespace
 
 void write_outcomes(std::ostream& out, const Plan& plan, const SubjectTable& table, const Outcomes& outcomes,
-                    OutputFormat format) {
+                    OutputFormat format, const std::vector<ExtraColumn>& extra) {
   check_shapes(plan, table, outcomes);
   const bool json = format == OutputFormat::jsonl;
+  // the checks_per_year column is there when some tier states it
+  const bool checks = std::any_of(plan.tiers.begin(), plan.tiers.end(),
+                                  [](const PlanTier& t) { return t.supervision.has_checks; });
 
   // Everything from the tier to the measures, per tier.
-  std::vector<std::string> tier_text;
-  for (const auto& t : plan.tiers) {
-    const PlanSupervision& sv = t.supervision;
+  auto supervision_text = [&](const PlanTier& t, const PlanSupervision& sv) {
     std::string s;
     if (json) {
       s += "\"tier\":";
       put_json(s, t.name);
       s += ",\"sampling\":";
       if (sv.has_sampling) put_decimal(s, sv.sampling);
+      else if (sv.has_sampling_band) put_json(s, format_band(sv.sampling_band));
       else s += "null";
       s += ",\"interval_days\":";
       if (sv.has_interval) put_int(s, sv.interval_days);
       else s += "null";
+      if (checks) {
+        s += ",\"checks_per_year\":";
+        if (sv.has_checks) put_json(s, format_band(sv.checks));
+        else s += "null";
+      }
       s += ",\"incentives\":" + json_array(sv.incentives) + ",\"measures\":" + json_array(sv.measures);
     } else {
       put_csv(s, t.name);
       s += ',';
       if (sv.has_sampling) put_decimal(s, sv.sampling);
+      else if (sv.has_sampling_band) put_csv(s, format_band(sv.sampling_band));
       s += ',';
       if (sv.has_interval) put_int(s, sv.interval_days);
+      if (checks) {
+        s += ',';
+        if (sv.has_checks) put_csv(s, format_band(sv.checks));
+      }
       s += ',' + join_csv(sv.incentives) + ',' + join_csv(sv.measures);
     }
-    tier_text.push_back(std::move(s));
-  }
+    return s;
+  };
+  std::vector<std::string> tier_text;
+  for (const auto& t : plan.tiers) tier_text.push_back(supervision_text(t, t.supervision));
+  // a subject's tier text with the measures whose condition held for it (`measure x when c`)
+  std::string composed;
+  auto conditional_text = [&](std::size_t i, std::int32_t tier) -> const std::string& {
+    if (outcomes.conditionals.empty()) return tier_text[static_cast<std::size_t>(tier)];
+    const PlanTier& t = plan.tiers[static_cast<std::size_t>(tier)];
+    PlanSupervision sv = t.supervision;
+    bool any = false;
+    for (std::size_t k = 0; k < plan.conditionals.size() && k < 64; ++k) {
+      const PlanConditional& c = plan.conditionals[k];
+      if (c.tier != tier || !((outcomes.conditionals[i] >> k) & 1)) continue;
+      (c.incentive ? sv.incentives : sv.measures).push_back(c.name);
+      any = true;
+    }
+    if (!any) return tier_text[static_cast<std::size_t>(tier)];
+    composed = supervision_text(t, sv);
+    return composed;
+  };
+  // cells after `error`, for combination rulebooks
+  auto put_extra = [&](std::string& b, std::size_t i) {
+    for (const auto& x : extra) {
+      std::optional<std::string> v = x.value(i);
+      if (json) {
+        b += ',';
+        put_json(b, x.name);
+        b += ':';
+        if (!v) b += "null";
+        else if (x.number) b += *v;
+        else put_json(b, *v);
+      } else {
+        b += ',';
+        if (v) put_csv(b, *v);
+      }
+    }
+  };
 
   std::string buf;
   buf.reserve(kFlushAt + 4096);
@@ -181,7 +231,15 @@ void write_outcomes(std::ostream& out, const Plan& plan, const SubjectTable& tab
     out.write(buf.data(), static_cast<std::streamsize>(buf.size()));
     buf.clear();
   };
-  if (!json) buf += "id,score,tier,sampling,interval_days,incentives,measures,overrides,error\n";
+  if (!json) {
+    buf += checks ? "id,score,tier,sampling,interval_days,checks_per_year,incentives,measures,overrides,error"
+                  : "id,score,tier,sampling,interval_days,incentives,measures,overrides,error";
+    for (const auto& x : extra) {
+      buf += ',';
+      put_csv(buf, x.name);
+    }
+    buf += '\n';
+  }
 
   static const std::string kFailed = "evaluation failed";  // a failed subject without a message
   ErrorCursor errors(outcomes);
@@ -195,33 +253,40 @@ void write_outcomes(std::ostream& out, const Plan& plan, const SubjectTable& tab
       buf += "{\"id\":";
       put_json(buf, table.ids[i]);
       if (failed) {
-        buf += ",\"score\":null,\"tier\":null,\"sampling\":null,\"interval_days\":null,\"incentives\":[],"
-               "\"measures\":[],\"overrides\":[],\"error\":";
+        buf += ",\"score\":null,\"tier\":null,\"sampling\":null,\"interval_days\":null,";
+        if (checks) buf += "\"checks_per_year\":null,";
+        buf += "\"incentives\":[],\"measures\":[],\"overrides\":[],\"error\":";
         put_json(buf, error ? *error : kFailed);
+        put_extra(buf, i);
         buf += "}\n";
       } else {
         buf += ",\"score\":";
         put_decimal(buf, outcomes.score[i]);
         buf += ',';
-        buf += tier_text[static_cast<std::size_t>(tier)];
+        buf += conditional_text(i, tier);
         buf += ",\"overrides\":";
         buf += overrides.get(outcomes.overrides.empty() ? 0 : outcomes.overrides[i]);
-        buf += ",\"error\":null}\n";
+        buf += ",\"error\":null";
+        put_extra(buf, i);
+        buf += "}\n";
       }
     } else {
       put_csv(buf, table.ids[i]);
       if (failed) {
-        buf += ",,,,,,,,";
+        buf += checks ? ",,,,,,,,," : ",,,,,,,,";
         put_csv(buf, error ? *error : kFailed);
+        put_extra(buf, i);
         buf += '\n';
       } else {
         buf += ',';
         put_decimal(buf, outcomes.score[i]);
         buf += ',';
-        buf += tier_text[static_cast<std::size_t>(tier)];
+        buf += conditional_text(i, tier);
         buf += ',';
         buf += overrides.get(outcomes.overrides.empty() ? 0 : outcomes.overrides[i]);
-        buf += ",\n";
+        buf += ',';
+        put_extra(buf, i);
+        buf += '\n';
       }
     }
     if (buf.size() >= kFlushAt) flush();
@@ -229,6 +294,32 @@ void write_outcomes(std::ostream& out, const Plan& plan, const SubjectTable& tab
   flush();
   out.flush();
   if (!out) throw IoError("cannot write the outcomes");
+}
+
+void write_suite_outcomes(std::ostream& out, const Plan& plan, const SuiteOutcomes& so, OutputFormat format) {
+  if (so.categories.size() != plan.categories.size() || so.index.size() != plan.categories.size())
+    throw UsageError("write_suite_outcomes: the outcomes do not fit the categories");
+  std::vector<ExtraColumn> extra;
+  for (std::size_t k = 0; k < plan.categories.size(); ++k) {
+    const Plan& cp = *plan.categories[k].plan;
+    const Outcomes& o = so.categories[k];
+    const std::vector<std::int64_t>& index = so.index[k];
+    auto evaluated = [&o, &index](std::size_t i) -> std::int64_t {
+      const std::int64_t j = index[i];
+      return j >= 0 && o.tier[static_cast<std::size_t>(j)] >= 0 ? j : -1;
+    };
+    extra.push_back({plan.categories[k].name + ".tier", [&cp, &o, evaluated](std::size_t i) -> std::optional<std::string> {
+                       const std::int64_t j = evaluated(i);
+                       if (j < 0) return std::nullopt;
+                       return cp.tiers[static_cast<std::size_t>(o.tier[static_cast<std::size_t>(j)])].name;
+                     }, false});
+    extra.push_back({plan.categories[k].name + ".score", [&o, evaluated](std::size_t i) -> std::optional<std::string> {
+                       const std::int64_t j = evaluated(i);
+                       if (j < 0) return std::nullopt;
+                       return decimal::format(o.score[static_cast<std::size_t>(j)]);
+                     }, true});
+  }
+  write_outcomes(out, plan, so.combined, so.overall, format, extra);
 }
 
 Summary summarize(const Plan& plan, const SubjectTable& table, const Outcomes& outcomes) {

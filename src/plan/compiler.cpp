@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "gradus/check/fold.hpp"
+#include "gradus/check/types.hpp"
 #include "gradus/core/date.hpp"
 #include "gradus/core/decimal.hpp"
 #include "gradus/core/error.hpp"
@@ -33,6 +34,7 @@ class Compiler {
     overrides();
     supervision();
     if (!rb_.summaries.empty()) p_.summary_field = p_.schema.subject_field(rb_.summaries[0].field.text);
+    variants_and_categories();
   }
 
  private:
@@ -253,6 +255,7 @@ class Compiler {
         emit(Op::as_of_offset, at.level, r, -1, -1, at.sel, 0, e.span);
         return r;
       }
+      case Binding::Kind::score: return p_.score_reg;  // computed before tiers and overrides
       case Binding::Kind::let: {
         // computed once per selection; the records its aggregations read feed every
         // contribution that uses it, for explanations
@@ -308,6 +311,11 @@ class Compiler {
       emit(Op::as_of_offset, at.level, today, -1, -1, at.sel, 0, e.span);
       emit(Op::sub, at.level, diff, today, d, at.sel, 0, e.span);
       emit(Op::scale_int, at.level, r, diff, -1, at.sel, 0, e.span);
+      return r;
+    }
+    if (f == "year") {
+      std::int32_t d = value(*e.args[0], at), r = reg(at.level);
+      emit(Op::year_of, at.level, r, d, -1, at.sel, 0, e.span);
       return r;
     }
     throw UsageError(fmt::format("internal: unknown function '{}'", f));
@@ -466,7 +474,7 @@ class Compiler {
       emit(Op::copy, Level::subject, res, other, -1, subjects, 0, e.otherwise->span);
       emit(f == "min" ? Op::agg_min : Op::agg_max, Level::subject, res, v, s, subjects, 0, e.span);
     }
-    if (feeding_) feeding_->feeds.push_back({s, v, e.span});
+    if (feeding_) feeding_->feeds.push_back({s, v, e.span, f == "sum" ? -1 : res});
     return res;
   }
 
@@ -526,8 +534,8 @@ class Compiler {
 
   PlanBand band(const ast::Band& b) const {
     PlanBand r;
-    r.lo = b.lo.infinite ? INT64_MIN : decimal::parse(b.lo.text).value_or(0);
-    r.hi = b.hi.infinite ? INT64_MAX : decimal::parse(b.hi.text).value_or(0);
+    r.lo = types::bound_value(b.lo).value_or(0);
+    r.hi = types::bound_value(b.hi).value_or(0);
     r.lo_closed = b.lo_closed || b.lo.infinite;
     r.hi_closed = b.hi_closed || b.hi.infinite;
     return r;
@@ -665,27 +673,37 @@ class Compiler {
 
   void tiers() {
     const auto& ts = rb_.tiers.at(0).tiers;
+    std::vector<std::int32_t> ladder;  // the tiers with a band, best first; the others only overrides give
+    for (std::size_t i = 0; i < ts.size(); ++i) {
+      PlanTier pt;
+      pt.name = ts[i].name.text;
+      pt.label = ts[i].label.value_or("");
+      pt.span = ts[i].span;
+      pt.by_override = ts[i].by_override;
+      if (!pt.by_override) {
+        pt.band = band(ts[i].band);
+        ladder.push_back(static_cast<std::int32_t>(i));
+      }
+      p_.tiers.push_back(std::move(pt));
+    }
+    const std::int32_t last = ladder.back();
     bool plain = std::none_of(ts.begin(), ts.end(), [](const ast::Tier& t) { return t.requires_ != nullptr; });
     if (plain) {
       // no requirements: the tier is a band lookup on the score
       std::vector<std::pair<PlanBand, std::int64_t>> rows;
-      for (std::size_t i = 0; i < ts.size(); ++i) {
-        rows.push_back({band(ts[i].band), static_cast<std::int64_t>(i)});
-        p_.tiers.push_back({ts[i].name.text, ts[i].label.value_or(""), band(ts[i].band), -1, ts[i].span, {}, {}});
-      }
-      p_.band_tables.push_back(segments(std::move(rows), static_cast<std::int64_t>(ts.size() - 1)));
+      for (std::int32_t i : ladder) rows.push_back({p_.tiers[static_cast<std::size_t>(i)].band, i});
+      p_.band_tables.push_back(segments(std::move(rows), last));
       p_.tier_reg = reg(Level::subject);
       emit(Op::band, Level::subject, p_.tier_reg, p_.score_reg, -1, kAll,
            static_cast<std::int64_t>(p_.band_tables.size() - 1), rb_.tiers[0].span);
       return;
     }
-    At all;
-    std::int32_t last = static_cast<std::int32_t>(ts.size()) - 1;
-    std::int32_t tier = constant(last, Level::subject, kAll, ts.back().span);
+    std::int32_t tier = constant(last, Level::subject, kAll, ts[static_cast<std::size_t>(last)].span);
     std::int32_t remaining = kAll;
-    for (std::int32_t i = 0; i < last; ++i) {
-      const ast::Tier& t = ts[i];
-      PlanBand b = band(t.band);
+    for (std::size_t k = 0; k + 1 < ladder.size(); ++k) {
+      const std::int32_t i = ladder[k];
+      const ast::Tier& t = ts[static_cast<std::size_t>(i)];
+      PlanBand b = p_.tiers[static_cast<std::size_t>(i)].band;
       // reached: the score lies in this band or fell through from a better one
       std::int32_t s = selection(Level::subject);
       emit(Op::sel_cmp, Level::subject, s, p_.score_reg, static_cast<std::int32_t>(b.lo_closed ? Op::ge : Op::gt),
@@ -701,13 +719,10 @@ class Compiler {
       std::int32_t rest = selection(Level::subject);
       emit(Op::sel_minus, Level::subject, rest, s, -1, remaining, 0, t.span);
       remaining = rest;
-      p_.tiers.push_back({t.name.text, t.label.value_or(""), b, req, t.span,
-                          t.requires_ ? t.requires_->span : Span{}, {}});
+      p_.tiers[static_cast<std::size_t>(i)].requires_reg = req;
+      if (t.requires_) p_.tiers[static_cast<std::size_t>(i)].requires_span = t.requires_->span;
     }
-    const ast::Tier& lt = ts.back();
-    p_.tiers.push_back({lt.name.text, lt.label.value_or(""), band(lt.band), -1, lt.span, {}, {}});
     p_.tier_reg = tier;
-    (void)all;
   }
 
   void overrides() {
@@ -743,9 +758,21 @@ class Compiler {
     }
   }
 
+  /// The supervision section of the variant compiled, else the one without a variant.
+  const ast::Supervision* supervision_section() const {
+    const std::string variant = c_.variant >= 0 ? rb_.variants[static_cast<std::size_t>(c_.variant)].name.text : "";
+    const ast::Supervision* plain = nullptr;
+    for (const auto& sv : rb_.supervision) {
+      if (!sv.variant && !plain) plain = &sv;
+      if (sv.variant && sv.variant->text == variant) return &sv;
+    }
+    return plain;
+  }
+
   void supervision() {
-    if (rb_.supervision.empty()) return;
-    for (const auto& row : rb_.supervision[0].rows) {
+    const ast::Supervision* section = supervision_section();
+    if (!section) return;
+    for (const auto& row : section->rows) {
       auto it = std::find_if(p_.tiers.begin(), p_.tiers.end(), [&](auto& t) { return t.name == row.tier.text; });
       PlanSupervision& s = it->supervision;
       if (row.sampling) {
@@ -756,12 +783,49 @@ class Compiler {
         s.has_interval = true;
         s.interval_days = fold_const(*row.interval) / decimal::kScale;
       }
+      if (row.sampling_band) {
+        s.has_sampling_band = true;
+        s.sampling_band = band(*row.sampling_band);
+      }
+      if (row.checks) {
+        s.has_checks = true;
+        s.checks = band(*row.checks);
+      }
       for (const auto& n : row.incentives) s.incentives.push_back(n.text);
       for (const auto& n : row.measures) s.measures.push_back(n.text);
+      for (const auto& c : row.conditional) {
+        PlanConditional pc;
+        pc.tier = static_cast<std::int32_t>(it - p_.tiers.begin());
+        pc.name = c.name.text;
+        pc.incentive = c.incentive;
+        pc.when_reg = value(*c.when, {});
+        pc.span = c.when->span;
+        p_.conditionals.push_back(std::move(pc));
+      }
     }
   }
 
   std::int64_t fold_const(const Expr& e) const { return fold_value(e); }
+
+  /// The variant compiled, and a combination rulebook's categories.
+  void variants_and_categories() {
+    for (const auto& v : rb_.variants) p_.variants.push_back(v.name.text);
+    if (c_.variant >= 0) p_.variant = rb_.variants[static_cast<std::size_t>(c_.variant)].name.text;
+    for (const auto& c : rb_.categories) {
+      PlanCategory pc;
+      pc.name = c.name.text;
+      pc.path = c.path;
+      pc.variant = c.variant ? c.variant->text : std::string();
+      pc.kind = p_.schema.kind_index(c.name.text);
+      pc.span = c.span;
+      p_.categories.push_back(std::move(pc));
+    }
+    for (std::size_t f = 0; f < p_.schema.record_fields.size() && !p_.categories.empty(); ++f) {
+      const TypeKind k = p_.schema.record_fields[f].type.kind;
+      if (k == TypeKind::enumeration && p_.category_tier_field < 0) p_.category_tier_field = static_cast<std::int32_t>(f);
+      if (k == TypeKind::decimal && p_.category_score_field < 0) p_.category_score_field = static_cast<std::int32_t>(f);
+    }
+  }
 };
 
 }  // namespace

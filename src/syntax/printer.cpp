@@ -72,7 +72,8 @@ std::string_view unit_name(Unit u) {
 
 std::string bound(const Bound& b) {
   if (b.infinite) return b.negative ? "-inf" : "inf";
-  return b.text.empty() ? "?" : b.text;
+  if (b.text.empty()) return "?";
+  return b.percent ? b.text + "%" : b.text;
 }
 
 std::string band(const Band& b) {
@@ -217,6 +218,12 @@ class TreePrinter {
     for (const Penalty& p : rb.penalties) penalty(p);
     for (const Proportion& p : rb.proportions) line(0, fmt::format("proportion {}", join_names(p.chain)));
     for (const Discretion& d : rb.discretions) discretion(d);
+    for (const Variant& v : rb.variants) variant(v);
+    for (const CategoryRef& c : rb.categories) {
+      std::string text = fmt::format("category {} {}", name_or_missing(c.name), quote(c.path));
+      if (c.variant) text += fmt::format(" variant {}", c.variant->text);
+      line(0, text);
+    }
     line(0, fmt::format("expr_count {}", rb.expr_count));
     return std::move(out_);
   }
@@ -259,6 +266,11 @@ class TreePrinter {
     line(0, s.records ? "records" : "subjects");
     for (const Field& f : s.fields) {
       std::string text = fmt::format("field {}: {}", name_or_missing(f.name), type(f.type));
+      if (!f.allowed.empty()) {
+        std::string values;
+        for (const Bound& v : f.allowed) values += (values.empty() ? "" : ", ") + bound(v);
+        text += fmt::format(" in {{{}}}", values);
+      }
       if (!f.for_kinds.empty()) text += fmt::format(" for {}", join_names(f.for_kinds));
       line(1, text);
     }
@@ -313,7 +325,7 @@ class TreePrinter {
     for (const Tier& tier : t.tiers) {
       std::string text = fmt::format("tier {}", name_or_missing(tier.name));
       if (tier.label) text += fmt::format(" {}", quote(*tier.label));
-      text += fmt::format(" {}", band(tier.band));
+      text += tier.by_override ? std::string(" by override") : fmt::format(" {}", band(tier.band));
       line(1, text);
       if (tier.requires_) {
         line(2, "requires");
@@ -337,19 +349,34 @@ class TreePrinter {
   }
 
   void supervision(const Supervision& s) {
-    line(0, "supervision");
+    line(0, s.variant ? fmt::format("supervision for {}", s.variant->text) : std::string("supervision"));
     for (const SupervisionRow& r : s.rows) {
       line(1, fmt::format("tier {}", name_or_missing(r.tier)));
       if (r.sampling) {
         line(2, "sampling");
         expr(3, r.sampling);
       }
+      if (r.sampling_band) line(2, fmt::format("sampling {}", band(*r.sampling_band)));
       if (r.interval) {
         line(2, "interval");
         expr(3, r.interval);
       }
+      if (r.checks) line(2, fmt::format("checks {}", band(*r.checks)));
       for (const Name& n : r.incentives) line(2, fmt::format("incentive {}", n.text));
       for (const Name& n : r.measures) line(2, fmt::format("measure {}", n.text));
+      for (const ConditionalMeasure& c : r.conditional) {
+        line(2, fmt::format("{} {} when", c.incentive ? "incentive" : "measure", c.name.text));
+        expr(3, c.when);
+      }
+    }
+  }
+
+  void variant(const Variant& v) {
+    line(0, fmt::format("variant {} {}", name_or_missing(v.name), quote(v.label)));
+    if (v.basis) basis(1, *v.basis);
+    for (const VariantSet& set : v.sets) {
+      line(1, fmt::format("set {}", name_or_missing(set.name)));
+      expr(2, set.value);
     }
   }
 

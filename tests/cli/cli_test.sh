@@ -102,6 +102,50 @@ case $case in
     expect_code 0
     grep -q "agg_sum" "$work/out" || fail "no plan listing"
     ;;
+  comprehensive)  # several rulebooks over the same subjects: a tier per category and the combination
+    run score --rules rules/comprehensive.gradus --subjects examples/multi/subjects.csv --data examples/multi --as-of 2025-04-01 --explain c04
+    expect_code 0
+    diff -u tests/golden/cli/comprehensive.csv "$work/out" || fail "output differs from tests/golden/cli/comprehensive.csv"
+    expect_err "record 15 (work_safety): 2  <- decides"
+    expect_err "record 17 (ecology_environment): 3"
+    grep -qF "(ecology_environment): 3  <- decides" "$work/err" && fail "a better category marked as deciding"
+    expect_err "  category statistics:"
+    expect_err "category tax:"
+    ;;
+  comprehensive_usage)  # a combination reads its categories' data from --data, never --records
+    run score --rules rules/comprehensive.gradus --subjects examples/multi/subjects.csv --records $ex/records.csv --data examples/multi --as-of 2025-04-01
+    expect_code 2
+    expect_err "their records come from --data DIR"
+    run score --rules rules/comprehensive.gradus --subjects examples/multi/subjects.csv --as-of 2025-04-01
+    expect_code 2
+    expect_err "category 'food_drug' reads records"
+    run score --rules rules/w1.gradus --subjects $ex/subjects.csv --as-of 2025-01-01
+    expect_code 2
+    expect_err "reads records: give --records FILE"
+    ;;
+  variants)  # one rulebook, two local schemes
+    run score --rules rules/samr_credit_risk.gradus --variant county --subjects tests/schemes/samr/subjects.csv --records tests/schemes/samr/records.csv --as-of 2025-01-01 --no-summary
+    expect_code 0
+    head -1 "$work/out" | grep -q ',interval_days,checks_per_year,' || fail "no checks_per_year column"
+    grep -q '^S1,100,A,"\[0, 0.05\]",,"\[0, 1)",' "$work/out" || fail "county A row: $(cat "$work/out")"
+    run score --rules rules/samr_credit_risk.gradus --variant town --subjects tests/schemes/samr/subjects.csv --records tests/schemes/samr/records.csv --as-of 2025-01-01
+    expect_code 1
+    expect_err "error[E0604]: no variant 'town'"
+    run check rules/samr_credit_risk.gradus rules/tax_credit.gradus
+    expect_code 0
+    grep -q "rules/samr_credit_risk.gradus as variant city: ok" "$work/out" || fail "variants not checked: $(cat "$work/out")"
+    grep -q "rules/tax_credit.gradus as variant y2025: ok" "$work/out" || fail "variants not checked"
+    ;;
+  invalid_inputs)  # values outside a scheme's published set, and a level unknown to the scheme
+    printf 'id,hygiene,structure,confidence\na,15,0,0\nb,0,0,15\n' >"$work/s.csv"
+    run score --rules rules/fhrs.gradus --subjects "$work/s.csv" --as-of 2025-01-01
+    expect_code 1
+    expect_err "s.csv:3: field 'confidence': not one of the allowed values 0, 5, 10, 20, 30 (value '15')"
+    sed '2s/,B,0,0,0,/,E,0,0,0,/' tests/schemes/tax/subjects.csv >"$work/t.csv"
+    run score --rules rules/tax_credit.gradus --subjects "$work/t.csv" --records tests/schemes/tax/records.csv --as-of 2025-04-01
+    expect_code 1
+    expect_err "t.csv:2: field 'previous_level': unknown Level 'E'"
+    ;;
   *) fail "unknown case" ;;
 esac
 echo "ok [$case]"

@@ -458,7 +458,7 @@ void check_spans(const Parsed& p) {
   for (const auto& ts : rb.tiers) {
     for (const auto& t : ts.tiers) {
       name(t.name);
-      starts(t.band.span, t.band.lo_closed ? "[" : "(");
+      if (!t.by_override) starts(t.band.span, t.band.lo_closed ? "[" : "(");
       if (t.requires_) expr(*t.requires_, t.span);
     }
   }
@@ -476,7 +476,27 @@ void check_spans(const Parsed& p) {
       name(r.tier);
       if (r.sampling) expr(*r.sampling, r.span);
       if (r.interval) expr(*r.interval, r.span);
+      if (r.sampling_band) starts(r.sampling_band->span, r.sampling_band->lo_closed ? "[" : "(");
+      if (r.checks) starts(r.checks->span, r.checks->lo_closed ? "[" : "(");
+      for (const auto& c : r.conditional) {
+        name(c.name);
+        expr(*c.when, r.span);
+      }
     }
+    if (s.variant) name(*s.variant);
+  }
+  for (const auto& v : rb.variants) {
+    starts(v.span, "variant");
+    name(v.name);
+    for (const auto& set : v.sets) {
+      name(set.name);
+      expr(*set.value, set.span);
+    }
+  }
+  for (const auto& c : rb.categories) {
+    name(c.name);
+    starts(c.path_span, "\"");
+    if (c.variant) name(*c.variant);
   }
 }
 

@@ -37,6 +37,7 @@ struct Binding {
     define,         // a penalty rule's `define`: index of the item; enum_index: the penalty
     level,          // the discretion level decided for the breach
     breach_date,    // the breach's date
+    score,          // the subject's final score (tier requirements and overrides only)
   } kind = Kind::none;
   std::int32_t index = -1;  // meaning depends on kind; member: the code
   std::int32_t enum_index = -1;  // member only
@@ -90,6 +91,12 @@ struct CheckedRulebook {
   std::vector<Type> table_key_types, table_value_types;
   std::vector<std::int32_t> table_enum;    // key enum of each lookup table, or -1 for band tables
   CheckedPenalties penalties;              // empty unless the rulebook has penalty rules
+  std::int32_t variant = -1;               // index into ast::Rulebook::variants of the selected variant, or -1
+};
+
+/// What to check the rulebook as.
+struct CheckOptions {
+  std::string variant;  // the variant whose constant values apply; empty: the values as declared
 };
 
 struct CheckResult {
@@ -98,6 +105,6 @@ struct CheckResult {
   bool ok() const { return checked != nullptr; }
 };
 
-CheckResult check(const ast::Rulebook& rulebook);
+CheckResult check(const ast::Rulebook& rulebook, const CheckOptions& options = {});
 
 }  // namespace gradus

@@ -63,6 +63,7 @@ struct FieldDef {
   Type type;
   std::uint64_t kinds = ~0ull;  // record fields: bit k set when kind k has this field
   Span span;
+  std::vector<std::int64_t> allowed;  // `in {0, 5, 10}`: the only values data may hold, ascending; empty: any
 };
 
 /// Everything the loaders need to read data for a rulebook.

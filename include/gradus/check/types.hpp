@@ -6,6 +6,7 @@
 // naturally while `amount + age_days` is refused.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 
 #include "gradus/check/schema.hpp"
@@ -22,6 +23,11 @@ Type literal_type(const ast::Expr& e);
 /// Result type of `a op b` for + - * /, or nullopt when the units do not fit.
 /// `a_bare` / `b_bare` say whether an operand is a bare number literal.
 std::optional<Type> arithmetic(char op, Type a, bool a_bare, Type b, bool b_bare);
+
+/// The value of a band bound or an allowed value in the runtime representation
+/// (`5%` is 0.05; -inf and inf are INT64_MIN and INT64_MAX), or nullopt when
+/// the number has more than 6 decimals.
+std::optional<std::int64_t> bound_value(const ast::Bound& b);
 
 /// The common type of two values that are compared or merged (if/else, min,
 /// max), or nullopt when they do not fit.

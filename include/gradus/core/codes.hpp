@@ -7,8 +7,10 @@
 //   E03xx  types
 //   E04xx  structure: tables, tiers, score, overrides, supervision
 //   E05xx  dependencies
+//   E06xx  schemes: allowed values, tiers by override, score in conditions,
+//          variants, combination rulebooks and their categories
 //   E07xx  penalties and their proportionality proof (rules/PENALTIES.md)
-//   W0xxx  warnings
+//   W0xxx  warnings (W06xx: the schemes' warnings)
 #pragma once
 
 #include <string_view>
@@ -69,7 +71,16 @@ namespace gradus {
   X(E0714, "penalty rule outside what the proportionality prover decides")             \
   X(W0001, "unused definition")                                                       \
   X(W0002, "override can never change the tier")                                      \
-  X(W0003, "table row can never match")
+  X(W0003, "table row can never match")                                               \
+  X(E0601, "allowed values do not fit the field")                                     \
+  X(E0602, "tier without a band used as a limit")                                     \
+  X(E0603, "score used outside tier requirements and overrides")                      \
+  X(E0604, "unknown variant")                                                         \
+  X(E0605, "a variant sets something that is not a constant")                         \
+  X(E0606, "records of a combination rulebook do not fit its categories")             \
+  X(E0607, "category rulebook does not fit the combination")                          \
+  X(E0608, "too many measures and incentives with a condition")                       \
+  X(W0601, "tier without a band that no override gives")
 
 enum class Code {
 #define GRADUS_CODE_ENUM(name, text) name,

@@ -32,6 +32,9 @@ struct Outcomes {
   std::vector<std::int64_t> score;       // scaled by 1'000'000
   std::vector<std::int32_t> tier;        // index into Plan::tiers; -1 when the subject failed
   std::vector<std::uint64_t> overrides;  // bit k set when override k's condition held
+  /// Bit k set when Plan::conditionals[k]'s condition held (empty when the plan has none);
+  /// it applies when the subject's tier is that entry's tier.
+  std::vector<std::uint64_t> conditionals;
   struct SubjectError {
     std::size_t subject;                 // index into the table
     std::string message;                 // what went wrong, with the rule position
@@ -58,6 +61,7 @@ struct Explanation {
     std::uint32_t line;         // line in the records file (0 if unknown)
     std::string kind;           // record kind
     std::int64_t value;         // the aggregated value of this record (scaled); count/any: 1
+    bool decides = false;       // min/max: this record's value is the result
   };
   struct Contribution {
     std::string name;

@@ -33,7 +33,10 @@ struct LoadReport {
 };
 
 /// Loads both files. Throws DataError (listing the errors) on bad rows when no
-/// reject file is set, IoError when a file cannot be read or written.
+/// reject file is set, IoError when a file cannot be read or written. An
+/// empty records_path loads the subjects alone, with no records (a rulebook
+/// without records, or the subjects of a combination rulebook). A number
+/// field declared `in {...}` takes only those values; any other is a bad row.
 SubjectTable load_csv(const Schema& schema, const std::string& subjects_path,
                       const std::string& records_path, const LoadOptions& options,
                       LoadReport* report = nullptr);

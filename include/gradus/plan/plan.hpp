@@ -55,6 +55,7 @@ enum class Op : std::uint8_t {
   agg_min,        // subject dst = min of record a over b; subjects with none keep their dst value
   agg_max,        // subject dst = max of record a over b; subjects with none keep their dst value
   agg_any,        // subject dst = 1 if any record of selection b, else 0
+  year_of,        // dst = the calendar year of date a, as a whole number
 };
 
 std::string_view op_name(Op op);
@@ -115,6 +116,7 @@ struct PlanContribution {
     std::int32_t sel = -1;         // record selection of the aggregation
     std::int32_t value = -1;       // record register with each record's value (-1 for count/any)
     Span span;                     // the aggregation's text
+    std::int32_t result = -1;      // min/max: subject register of the result; the records equal to it decide it
   };
   std::vector<Feed> feeds;
 };
@@ -132,6 +134,10 @@ struct PlanSupervision {
   std::int64_t interval_days = 0;  // whole days
   std::vector<std::string> incentives;  // names
   std::vector<std::string> measures;    // names
+  bool has_sampling_band = false;  // `sampling [5%, 20%]`: a range of ratios instead of one
+  PlanBand sampling_band;
+  bool has_checks = false;         // `checks [1, 2]`: inspections per year
+  PlanBand checks;
 };
 
 struct PlanTier {
@@ -142,6 +148,7 @@ struct PlanTier {
   Span span;
   Span requires_span;
   PlanSupervision supervision;
+  bool by_override = false;        // no band: only an override gives this tier
 };
 
 struct PlanOverride {
@@ -151,6 +158,33 @@ struct PlanOverride {
   std::int32_t when_reg = -1;      // subject register of its condition
   std::string because;
   std::string basis;               // citation text, resolved from `law` names
+  Span span;
+};
+
+class Plan;
+
+/// A category of a combination rulebook: another rulebook evaluated over the
+/// same subjects, whose outcome is one record of the combination.
+struct PlanCategory {
+  std::string name;                // also the record kind of its outcomes
+  std::string path;                // the rulebook file as written
+  std::string variant;             // the variant it is evaluated as; empty: as declared
+  std::int32_t kind = -1;          // record kind index in the combination's schema
+  Span span;
+  std::shared_ptr<const Plan> plan;        // the compiled category (set when the combination is compiled from files)
+  std::vector<std::int64_t> tier_code;     // the category's tier index -> code in the combination's tier enum
+};
+
+/// "[0.05, 0.2]", "[1, inf)": a band as written, with exact decimals.
+std::string format_band(const PlanBand& band);
+
+/// `measure x when c` in tier t's supervision: subjects of tier t for whom c
+/// holds get x too.
+struct PlanConditional {
+  std::int32_t tier = -1;
+  std::string name;
+  bool incentive = false;
+  std::int32_t when_reg = -1;      // subject register of the condition
   Span span;
 };
 
@@ -186,6 +220,12 @@ class Plan {
   std::vector<PlanOverride> overrides;       // in order of application
   std::vector<PlanMeasure> measures;
   std::int32_t summary_field = -1;           // subject field to summarise by, or -1
+  std::string variant;                       // the variant compiled; empty: constants as declared
+  std::vector<std::string> variants;         // every variant the rulebook declares
+  std::vector<PlanCategory> categories;      // a combination rulebook's categories (empty otherwise)
+  std::int32_t category_tier_field = -1;     // combination: record field (the enum one) of a category's tier, or -1
+  std::int32_t category_score_field = -1;    // combination: record field (the decimal one) of a category's score, or -1
+  std::vector<PlanConditional> conditionals; // measures and incentives with a condition (at most 64)
 
   /// Human-readable listing of the program, for debugging and golden tests.
   std::string dump() const;

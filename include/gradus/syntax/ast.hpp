@@ -52,6 +52,7 @@ struct Bound {
   bool negative = false;  // sign, for infinite bounds
   std::string text;       // the number as written (sign included), for finite bounds
   Span span;
+  bool percent = false;   // written with '%': the value is text / 100
 };
 
 /// [lo, hi), (lo, hi], [lo, hi], (lo, hi).
@@ -121,6 +122,8 @@ struct Field {
   TypeRef type;
   std::vector<Name> for_kinds;  // empty: every kind (records) / not applicable (subjects)
   Span span;
+  std::vector<Bound> allowed;   // `in {0, 5, 10}`: the only values data may hold; empty: any
+  Span allowed_span;            // the braces and what is between them
 };
 
 /// `subjects` or `records` block.
@@ -185,6 +188,7 @@ struct Tier {
   Band band;
   ExprPtr requires_;  // may be null
   Span span;
+  bool by_override = false;  // `M "..." by override`: no band; only an override gives this tier
 };
 
 struct Tiers {
@@ -212,6 +216,14 @@ struct MeasureDecl {
   Span span;
 };
 
+/// `measure key_supervision when is_producer` in a supervision row: applies
+/// only to the subjects of the tier for which the condition holds.
+struct ConditionalMeasure {
+  bool incentive = false;
+  Name name;
+  ExprPtr when;
+};
+
 /// `tier A sampling 2% interval 365 days incentive x measure y`
 struct SupervisionRow {
   Name tier;
@@ -220,11 +232,15 @@ struct SupervisionRow {
   std::vector<Name> incentives;
   std::vector<Name> measures;
   Span span;
+  std::optional<Band> sampling_band;  // `sampling [5%, 20%]` instead of one ratio
+  std::optional<Band> checks;         // `checks [1, 2]`: inspections per year
+  std::vector<ConditionalMeasure> conditional;  // `measure x when c`, `incentive y when c`
 };
 
 struct Supervision {
   std::vector<SupervisionRow> rows;
   Span span;
+  std::optional<Name> variant;  // `supervision for city`: the section of that variant
 };
 
 /// `summary by sector`
@@ -314,6 +330,31 @@ struct Discretion {
   Span span;
 };
 
+/// `name = expr` inside a variant: the constant's value in that variant.
+struct VariantSet {
+  Name name;
+  ExprPtr value;
+  Span span;
+};
+
+/// `variant city "市级方案" basis x` followed by `const_name = expr` lines.
+struct Variant {
+  Name name;
+  std::string label;
+  std::optional<Basis> basis;
+  std::vector<VariantSet> sets;
+  Span span;
+};
+
+/// One row of `categories`: `tax "tax_credit.gradus" variant y2025`.
+struct CategoryRef {
+  Name name;
+  std::string path;           // the rulebook file, relative to this rulebook's folder
+  Span path_span;
+  std::optional<Name> variant;
+  Span span;
+};
+
 struct Rulebook {
   Header header;
   std::vector<Law> laws;
@@ -334,6 +375,8 @@ struct Rulebook {
   std::vector<Proportion> proportions;
   std::vector<Discretion> discretions;    // at most one expected
   std::uint32_t expr_count = 0;           // largest Expr::id
+  std::vector<Variant> variants;          // `variant` declarations
+  std::vector<CategoryRef> categories;    // rows of every `categories` block
 };
 
 }  // namespace gradus::ast

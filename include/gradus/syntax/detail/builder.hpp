@@ -47,6 +47,12 @@ struct UnitTok {
   Span span;
 };
 
+/// A set of allowed values `{0, 5, 10}`: the values and the span of the braces.
+struct ValueSet {
+  std::vector<ast::Bound> values;
+  Span span;
+};
+
 /// A binary operator as read.
 struct OpTok {
   std::string_view op;
@@ -547,6 +553,56 @@ class Builder {
   void summary_field(const ast::Name& n) { rb_.summaries.back().field = n; }
   void close_summary(const Span& s) { rb_.summaries.back().span = s; }
 
+  // ------------------------------------------------------------ value sets, tiers by override, score, supervision bands
+
+  void field_allowed(const ValueSet& v) {
+    ast::Field& f = rb_.schemas.back().fields.back();
+    f.allowed = v.values;
+    f.allowed_span = v.span;
+  }
+  void tier_by_override(const Span&) { rb_.tiers.back().tiers.back().by_override = true; }
+  /// `score` in an expression: the subject's final score (tier requirements, overrides).
+  void push_score(const Span& s) { push_leaf(ast::ExprKind::name, "score", s); }
+  void sup_sampling_band(const ast::Band& b) { rb_.supervision.back().rows.back().sampling_band = b; }
+  void sup_checks(const ast::Band& b) { rb_.supervision.back().rows.back().checks = b; }
+  void supervision_for(const ast::Name& n) { rb_.supervision.back().variant = n; }
+  /// `incentive x when c` / `measure x when c`: the entry just read becomes conditional.
+  void sup_incentive_when() { make_conditional(true); }
+  void sup_measure_when() { make_conditional(false); }
+
+  // ------------------------------------------------------------ variants
+
+  void open_variant(const Span& kw) {
+    rb_.variants.emplace_back().span = kw;
+    continuation_ = "a constant's value (name = value) or a declaration";
+  }
+  void variant_name(const ast::Name& n) { rb_.variants.back().name = n; }
+  void variant_label(const Str& s) { rb_.variants.back().label = s.value; }
+  void variant_basis(const Span& s) { rb_.variants.back().basis = take_basis(s); }
+  void variant_set_name(const ast::Name& n) {
+    ast::VariantSet& v = rb_.variants.back().sets.emplace_back();
+    v.name = n;
+    v.span = n.span;
+  }
+  void variant_set_value() { rb_.variants.back().sets.back().value = take_root(); }
+  void close_variant_set(const Span& s) { rb_.variants.back().sets.back().span = s; }
+  void close_variant(const Span& s) { rb_.variants.back().span = s; }
+
+  // ------------------------------------------------------------ categories
+
+  void open_categories(const Span&) { continuation_ = "a category (a name and a rulebook file) or a declaration"; }
+  void category_name(const ast::Name& n) {
+    ast::CategoryRef& c = rb_.categories.emplace_back();
+    c.name = n;
+    c.span = n.span;
+  }
+  void category_path(const Str& s) {
+    rb_.categories.back().path = s.value;
+    rb_.categories.back().path_span = s.span;
+  }
+  void category_variant(const ast::Name& n) { rb_.categories.back().variant = n; }
+  void close_category(const Span& s) { rb_.categories.back().span = s; }
+
  private:
   struct Operand {
     ast::ExprPtr expr;
@@ -665,6 +721,13 @@ class Builder {
   }
 
   ast::PenaltyItem& penalty_item() { return rb_.penalties.back().items.back(); }
+
+  void make_conditional(bool incentive) {
+    ast::SupervisionRow& r = rb_.supervision.back().rows.back();
+    std::vector<ast::Name>& names = incentive ? r.incentives : r.measures;
+    r.conditional.push_back({incentive, names.back(), take_root()});
+    names.pop_back();
+  }
 
   const Source& source_;                // the text being parsed
   ast::Rulebook& rb_;                   // the tree being built

@@ -47,16 +47,16 @@ inline Iter word_end(Iter first, Iter last) {
 }
 
 /// The reserved words of GRAMMAR.md, sorted for binary search.
-inline constexpr std::array<std::string_view, 59> kReserved = {
-    "add",       "and",       "at",        "basis",     "because",   "breaches",  "by",
-    "cap",       "clamp",     "const",     "deduct",    "discretion", "effective", "else",
-    "enum",      "escalate",  "false",     "for",       "force",     "if",        "impose",
-    "in",        "incentive", "inf",       "interval",  "law",       "least",     "let",
-    "measure",   "most",      "not",       "of",        "or",        "otherwise", "over",
-    "overrides", "penalty",   "proportion", "records",   "requires",  "rulebook",  "sampling",
-    "sanction",  "scale",     "score",     "start",     "subjects",  "summary",   "supervision",
-    "table",     "then",      "tier",      "tiers",     "to",        "true",      "version",
-    "when",      "where",     "within"};
+inline constexpr std::array<std::string_view, 61> kReserved = {
+    "add",        "and",        "at",         "basis",      "because",    "breaches",   "by",
+    "cap",        "categories", "clamp",      "const",      "deduct",     "discretion", "effective",
+    "else",       "enum",       "escalate",   "false",      "for",        "force",      "if",
+    "impose",     "in",         "incentive",  "inf",        "interval",   "law",        "least",
+    "let",        "measure",    "most",       "not",        "of",         "or",         "otherwise",
+    "over",       "overrides",  "penalty",    "proportion", "records",    "requires",   "rulebook",
+    "sampling",   "sanction",   "scale",      "score",      "start",      "subjects",   "summary",
+    "supervision", "table",      "then",       "tier",       "tiers",      "to",         "true",
+    "variant",    "version",    "when",       "where",      "within"};
 static_assert(std::is_sorted(kReserved.begin(), kReserved.end()));
 
 inline bool is_reserved(std::string_view w) {
@@ -68,7 +68,8 @@ inline bool is_decl_keyword(std::string_view w) {
   static constexpr std::string_view kDecl[] = {
       "law",     "enum",      "scale", "subjects", "records",   "const",       "table",  "let",
       "measure", "incentive", "score", "tiers",    "overrides", "supervision", "summary",
-      "sanction", "breaches", "penalty",  "proportion", "discretion"};
+      "sanction", "breaches", "penalty",  "proportion", "discretion",
+      "variant", "categories"};
   return std::find(std::begin(kDecl), std::end(kDecl), w) != std::end(kDecl);
 }
 

@@ -102,6 +102,10 @@ x3::rule<class penalty_id> const penalty = "a penalty";
 x3::rule<class proportion_id> const proportion = "a proportion";
 x3::rule<class drow_id> const discretion_row = "a discretion row";
 x3::rule<class discretion_id> const discretion = "discretion";
+x3::rule<class variant_set_id> const variant_set = "a constant's value";
+x3::rule<class variant_id> const variant = "a variant";
+x3::rule<class category_row_id> const category_row = "a category";
+x3::rule<class categories_id> const categories = "categories";
 
 // ---------------------------------------------------------------- tokens
 
@@ -166,6 +170,7 @@ auto const clamp_call = kw("clamp") >> same_line >> &lparen;
 auto const primary_def =
     (lparen[act<&B::mark>] > ex > want("')'", rparen)[act<&B::close_paren>]) |
     ((ident[act<&B::push_name>] | spanned[clamp_call][act<&B::push_clamp>]) >> -(same_line >> postfix)) |
+    kw("score")[act<&B::push_score>] |
     date_lit[act<&B::push_date>] |
     number_literal |
     string_lit[act<&B::push_string>] |
@@ -246,6 +251,7 @@ auto const scale_def =
 auto const field_def =
     spanned[ident[act<&B::field_name>] > want("':' after field name", colon) >
         want("a type after ':'", type)[act<&B::field_type>] >
+        -(kw("in") > want("a set of allowed values such as {0, 5, 10}", value_set)[act<&B::field_allowed>]) >
         -(kw("for") > want("a record kind after 'for'", ident)[act<&B::field_for>] >
           *(comma > want("a record kind after ','", ident)[act<&B::field_for>]))][act<&B::close_field>];
 
@@ -299,8 +305,9 @@ auto const score_def =
 
 auto const tier_def =
     spanned[ident[act<&B::tier_name>] > -string_lit[act<&B::tier_label>] >
-        want("a band such as [90, inf)", band)[act<&B::tier_band>] >
-        -(kw("requires") > ex[act<&B::tier_requires>])][act<&B::close_tier>];
+        ((kw("by") > want("'override' after 'by'", kw("override"))[act<&B::tier_by_override>]) |
+         (want("a band such as [90, inf)", band)[act<&B::tier_band>] >
+          -(kw("requires") > ex[act<&B::tier_requires>])))][act<&B::close_tier>];
 
 auto const tiers_def =
     spanned[kw("tiers")[act<&B::open_tiers>] > want("a tier (a name and a band)", tier) > *tier][act<&B::close_tiers>];
@@ -329,12 +336,18 @@ auto const sup_reference = &(ident >> !sym("\""));
 
 auto const sup_row_def =
     spanned[kw("tier")[act<&B::sup_row>] > want("a tier name after 'tier'", ident)[act<&B::sup_tier>] >
-        *((kw("sampling") > ex[act<&B::sup_sampling>]) | (kw("interval") > ex[act<&B::sup_interval>]) |
-          (kw("incentive") >> sup_reference > ident[act<&B::sup_incentive>]) |
-          (kw("measure") >> sup_reference > ident[act<&B::sup_measure>]))][act<&B::close_sup_row>];
+        *((kw("sampling") > (band[act<&B::sup_sampling_band>] | ex[act<&B::sup_sampling>])) |
+          (kw("interval") > ex[act<&B::sup_interval>]) |
+          (kw("checks") > want("a band of inspections per year such as [1, 2]", band)[act<&B::sup_checks>]) |
+          (kw("incentive") >> sup_reference > ident[act<&B::sup_incentive>] >
+           -(kw("when") > ex[act<&B::sup_incentive_when>])) |
+          (kw("measure") >> sup_reference > ident[act<&B::sup_measure>] >
+           -(kw("when") > ex[act<&B::sup_measure_when>])))][act<&B::close_sup_row>];
 
 auto const supervision_def =
-    spanned[kw("supervision")[act<&B::open_supervision>] > want("a supervision row ('tier' and a tier name)", sup_row) >
+    spanned[kw("supervision")[act<&B::open_supervision>] >
+        -(kw("for") > want("a variant name after 'for'", ident)[act<&B::supervision_for>]) >
+        want("a supervision row ('tier' and a tier name)", sup_row) >
         *sup_row][act<&B::close_supervision>];
 
 auto const summary_def =
@@ -396,12 +409,33 @@ auto const discretion_def =
     spanned[kw("discretion")[act<&B::open_discretion>] > want("a discretion row (level from P to Q)", discretion_row) >
         *discretion_row][act<&B::close_discretion>];
 
+// `variant city "label" [basis x]` then `const_name = value` lines.
+auto const variant_set_def =
+    spanned[ident[act<&B::variant_set_name>] > want("'=' after the constant's name", sym("=")) >
+        ex[act<&B::variant_set_value>]][act<&B::close_variant_set>];
+
+auto const variant_def =
+    spanned[kw("variant")[act<&B::open_variant>] > want("a variant name after 'variant'", ident)[act<&B::variant_name>] >
+        want("the variant's label (a string)", string_lit)[act<&B::variant_label>] >
+        -spanned[basis_clause][act<&B::variant_basis>] > *variant_set][act<&B::close_variant>];
+
+// `categories` then rows `name "file.gradus" [variant v]`.
+auto const category_row_def =
+    spanned[ident[act<&B::category_name>] >
+        want("the category's rulebook file (a string)", string_lit)[act<&B::category_path>] >
+        -(kw("variant") > want("a variant name after 'variant'", ident)[act<&B::category_variant>])][act<&B::close_category>];
+
+auto const categories_def =
+    kw("categories")[act<&B::open_categories>] >
+    want("a category (a name and a rulebook file)", category_row) > *category_row;
+
 auto const declaration_def =
     law | enum_ | scale | schema | const_ | let | table | measure | score | tiers | overrides | supervision | summary |
-    sanction | breaches | penalty | proportion | discretion;
+    sanction | breaches | penalty | proportion | discretion | variant | categories;
 
 BOOST_SPIRIT_DEFINE(law, enum_, scale, field, schema, const_, let, row, table, measure, score_item, score)
 BOOST_SPIRIT_DEFINE(tier, tiers, action, override_, overrides, sup_row, supervision, summary, declaration)
 BOOST_SPIRIT_DEFINE(sanction, breach_input, breaches, penalty_item, penalty, proportion, discretion_row, discretion)
+BOOST_SPIRIT_DEFINE(variant_set, variant, category_row, categories)
 
 }  // namespace gradus::syntax::detail::grammar

@@ -20,6 +20,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <vector>
 
 #include <boost/spirit/home/x3.hpp>
 
@@ -371,6 +372,10 @@ struct band_parser : x3::parser<band_parser> {
       Iter e = scan_number(i, last, ctx);
       b.text = (b.negative ? "-" : "") + std::string(i, e);
       i = e;
+      if (i != last && *i == '%') {  // a ratio: [5%, 20%]
+        b.percent = true;
+        ++i;
+      }
     } else if (i != last && last - i >= 3 && std::memcmp(i, "inf", 3) == 0 &&
                (i + 3 == last || !is_ident_char(i[3]))) {
       b.infinite = true;
@@ -407,6 +412,41 @@ struct band_parser : x3::parser<band_parser> {
   }
 };
 inline constexpr band_parser band{};
+
+/// A set of allowed values: '{' value (',' value)* '}', value := ['-'] NUMBER ['%'].
+/// Fails without consuming unless the next token is '{'; after that, any
+/// mistake is an expectation failure with a message. The attribute is the
+/// values (as bounds) and the span of the braces.
+struct value_set_parser : x3::parser<value_set_parser> {
+  using attribute_type = ValueSet;
+
+  template <class Context, class RContext, class Attribute>
+  bool parse(Iter& out, Iter const& last, const Context& ctx, RContext&, Attribute& attr) const {
+    Iter first = skip_blanks(out, last);
+    if (first == last || *first != '{') return false;
+    ValueSet set;
+    Iter i = first + 1;
+    for (;;) {
+      Iter v = skip_blanks(i, last);
+      if (v != last && *v == '-') v = skip_blanks(v + 1, last);
+      if (v == last || !is_digit(*v)) throw x3::expectation_failure<Iter>(i, "a number (an allowed value)");
+      set.values.push_back(band_parser::bound(i, last, ctx));
+      Iter t = skip_blanks(i, last);
+      if (t != last && *t == ',') {
+        i = t + 1;
+        continue;
+      }
+      if (t == last || *t != '}') throw x3::expectation_failure<Iter>(i, "',' or '}' after the value");
+      i = t + 1;
+      break;
+    }
+    set.span = builder(ctx).span(first, i);
+    if constexpr (!is_unused_v<Attribute>) attr = std::move(set);
+    out = i;
+    return true;
+  }
+};
+inline constexpr value_set_parser value_set{};
 
 // ---------------------------------------------------------------- directives
 
