@@ -1,7 +1,10 @@
 #include "gradus/eval/subject_table.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
+#include "gradus/core/decimal.hpp"
 #include "gradus/core/error.hpp"
 
 namespace gradus {
@@ -35,6 +38,19 @@ void check_codes(const Schema& schema, const FieldDef& field, const std::vector<
       throw UsageError(fmt::format("{}: field '{}' holds code {}, {} allows 0..{}", what(i), field.name,
                                    column[i], schema.type_name(field.type), hi));
     }
+  }
+}
+
+/// A number field declared `in {...}` holds only those values (records: where its kind has it).
+template <class Name>
+void check_allowed(const FieldDef& field, const std::vector<std::int64_t>& column,
+                   const std::vector<std::int64_t>* record_kind, Name what) {
+  if (field.allowed.empty()) return;
+  for (std::size_t i = 0; i < column.size(); ++i) {
+    if (record_kind && !((field.kinds >> (*record_kind)[i]) & 1)) continue;
+    if (!std::binary_search(field.allowed.begin(), field.allowed.end(), column[i]))
+      throw UsageError(fmt::format("{}: field '{}' holds {}, which is not one of its allowed values", what(i),
+                                   field.name, decimal::format(column[i])));
   }
 }
 
@@ -76,9 +92,11 @@ void SubjectTable::validate(const Schema& schema, bool shape_only) const {
   if (shape_only) return;
   const auto nk = static_cast<std::int64_t>(kinds);
 
-  for (std::size_t k = 0; k < subject_columns.size(); ++k)
-    check_codes(schema, schema.subject_fields[k], subject_columns[k],
-                [&](std::size_t i) { return fmt::format("subject table: subject '{}'", ids[i]); });
+  for (std::size_t k = 0; k < subject_columns.size(); ++k) {
+    auto subject = [&](std::size_t i) { return fmt::format("subject table: subject '{}'", ids[i]); };
+    check_codes(schema, schema.subject_fields[k], subject_columns[k], subject);
+    check_allowed(schema.subject_fields[k], subject_columns[k], nullptr, subject);
+  }
 
   // Records: kinds, codes and kind masks in one branch-free pass (tables are
   // big and this runs before every evaluation); the culprit is looked for
@@ -113,7 +131,12 @@ void SubjectTable::validate(const Schema& schema, bool shape_only) const {
       bad |= (v != 0) & ((static_cast<std::uint64_t>(v) > c.max_code) | ((c.kinds & bit) == 0));
     }
   }
-  if (!bad) return;
+  if (!bad) {
+    for (std::size_t k = 0; k < record_columns.size(); ++k)
+      check_allowed(schema.record_fields[k], record_columns[k], &record_kind,
+                    [](std::size_t i) { return fmt::format("subject table: record {}", i); });
+    return;
+  }
 
   for (std::size_t i = 0; i < records; ++i)
     if (record_kind[i] < 0 || record_kind[i] >= nk)

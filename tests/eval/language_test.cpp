@@ -296,6 +296,15 @@ tiers
               std::string::npos);
     EXPECT_NE(what.find("bad.csv:4: field 'share': not a number (value 'x')"), std::string::npos);
   }
+  // a table built in code is held to the same values
+  SubjectTableBuilder b(c.plan->schema);
+  b.add_subject("x", {30'000, 0});
+  try {
+    b.build();
+    FAIL();
+  } catch (const UsageError& e) {
+    EXPECT_STREQ(e.what(), "subject table: subject 'x': field 'share' holds 0.03, which is not one of its allowed values");
+  }
 }
 
 TEST(NoRecords, ARulebookWithoutRecordsLoadsItsSubjectsAlone) {

@@ -33,7 +33,8 @@ struct SubjectTable {
 
   /// Throws UsageError when the table does not fit the schema: column counts,
   /// lengths and offsets, and (unless shape_only) kind and enum codes out of
-  /// range or values in fields the record's kind does not have. The shape
+  /// range, values in fields the record's kind does not have, or values a
+  /// field declared `in {...}` does not allow. The shape
   /// check costs O(subjects); the values check reads every value.
   void validate(const Schema& schema, bool shape_only = false) const;
 };
