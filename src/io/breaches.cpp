@@ -91,7 +91,7 @@ BreachTable load_breaches(const CheckedRulebook& checked, const std::string& pat
     std::string msg = fmt::format("{} bad breach row{}:", errors.size() >= max_errors ? "at least" : "",
                                   errors.size() == 1 ? "" : "s");
     if (errors.size() < max_errors) msg = msg.substr(1);
-    for (const auto& e : errors) msg += "\n  " + e;
+    for (const auto& e : errors) msg += fmt::format("\n  {}", e);
     throw DataError(msg);
   }
   return t;

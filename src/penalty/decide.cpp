@@ -237,7 +237,7 @@ std::string format_measures(const CheckedRulebook& checked, const Decision& deci
     if (!out.empty()) out += "; ";
     if (m.escalation) out += '!';
     out += def.name;
-    if (m.has_amount) out += " " + range_text(def.unit, m.low, m.high);
+    if (m.has_amount) out += fmt::format(" {}", range_text(def.unit, m.low, m.high));
   }
   return out;
 }
@@ -267,7 +267,7 @@ std::string explain_decision(const CheckedRulebook& checked, const BreachTable& 
     const SanctionDef& def = P.sanctions[m.sanction];
     out += fmt::format("  {}{} ({})", m.escalation ? "escalation: " : "", def.name, def.label);
     if (m.has_amount) {
-      out += " " + range_text(def.unit, m.low, m.high);
+      out += fmt::format(" {}", range_text(def.unit, m.low, m.high));
       if (m.low != m.statutory_low || m.high != m.statutory_high)
         out += fmt::format(" (statutory {})", range_text(def.unit, m.statutory_low, m.statutory_high));
     }

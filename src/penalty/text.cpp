@@ -23,7 +23,7 @@ std::string range_text(TypeKind unit, std::int64_t lo, std::int64_t hi) {
   if (lo == hi) return amount_text(unit, lo);
   std::string a = amount_text(unit, lo), b = amount_text(unit, hi);
   // `12..24 months`, `5..10 days`: the unit once
-  if (unit == TypeKind::period || unit == TypeKind::days) a = a.substr(0, a.find(' '));
+  if (unit == TypeKind::period || unit == TypeKind::days) a.resize(a.find(' '));
   return fmt::format("{}..{}", a, b);
 }
 
@@ -35,7 +35,7 @@ std::string describe(const CheckedRulebook& c, const Outcome& o) {
     if (m.escalation) out += '!';
     out += def.name;
     if (m.has_amount)
-      out += " " + range_text(def.unit, amount_raw(def.unit, m.low.c), amount_raw(def.unit, m.high.c));
+      out += fmt::format(" {}", range_text(def.unit, amount_raw(def.unit, m.low.c), amount_raw(def.unit, m.high.c)));
   }
   return out.empty() ? "no measure" : out;
 }

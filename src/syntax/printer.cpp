@@ -403,7 +403,7 @@ class TreePrinter {
   }
 
   void penalty(const Penalty& p) {
-    line(0, fmt::format("penalty {}{}", name_or_missing(p.name), p.label.empty() ? "" : " " + quote(p.label)));
+    line(0, fmt::format("penalty {}{}", name_or_missing(p.name), p.label.empty() ? std::string() : fmt::format(" {}", quote(p.label))));
     if (p.basis) basis(1, *p.basis);
     for (const PenaltyItem& i : p.items) {
       static constexpr std::string_view kKind[] = {"define", "level", "impose", "escalate"};
