@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <numeric>
 #include <thread>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -71,10 +72,11 @@ struct Done {
 
 class Decider {
  public:
-  Decider(const CheckedRulebook& c, const BreachTable& t) : c_(c), t_(t), m_(c) {}
+  Decider(const CheckedRulebook& c, const BreachTable& t) : c_(c), t_(t), m_(c), full_(m_.full_box()) {}
 
   void party(const std::size_t* rows, std::size_t n, std::vector<Decision>& out) {
-    std::vector<Done> done;
+    std::vector<Done>& done = done_;
+    done.clear();
     for (std::size_t k = 0; k < n; ++k) {
       std::size_t i = rows[k];
       out[i] = one(i, done);
@@ -86,7 +88,8 @@ class Decider {
   Decision one(std::size_t i, const std::vector<Done>& done) {
     Decision d;
     std::int32_t p = t_.penalties[i];
-    Box box = m_.full_box();
+    Box& box = box_;
+    box = full_;
     for (std::size_t f = 0; f < m_.field_dim.size(); ++f) {
       std::int64_t v = t_.inputs[f][i];
       if (std::int32_t dd = m_.field_dim[f]; dd >= 0) {
@@ -184,6 +187,8 @@ class Decider {
   const CheckedRulebook& c_;
   const BreachTable& t_;
   Model m_;
+  Box full_, box_;          // every dimension unrestricted; the breach being decided
+  std::vector<Done> done_;  // the party's decisions so far
 };
 
 }  // namespace
@@ -199,16 +204,22 @@ std::int64_t Decider::period(const ast::Expr& e) const { return fold_constant(e,
 std::vector<Decision> decide(const CheckedRulebook& checked, const BreachTable& breaches, const DecideOptions& options) {
   breaches.validate(checked);
   std::size_t n = breaches.size();
+  // parties by first appearance (parties are independent, so any order of them gives the same
+  // decisions), each in date order, then input order
+  std::unordered_map<std::string_view, std::uint32_t> party_ids;
+  std::vector<std::uint32_t> party(n);
+  for (std::size_t i = 0; i < n; ++i)
+    party[i] = party_ids.emplace(breaches.parties[i], static_cast<std::uint32_t>(party_ids.size())).first->second;
   std::vector<std::size_t> order(n);
   std::iota(order.begin(), order.end(), 0);
   std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    if (breaches.parties[a] != breaches.parties[b]) return breaches.parties[a] < breaches.parties[b];
+    if (party[a] != party[b]) return party[a] < party[b];
     if (breaches.dates[a] != breaches.dates[b]) return breaches.dates[a] < breaches.dates[b];
     return a < b;
   });
   std::vector<std::size_t> starts;  // first row of each party in `order`
   for (std::size_t k = 0; k < n; ++k)
-    if (k == 0 || breaches.parties[order[k]] != breaches.parties[order[k - 1]]) starts.push_back(k);
+    if (k == 0 || party[order[k]] != party[order[k - 1]]) starts.push_back(k);
   starts.push_back(n);
   std::vector<Decision> out(n);
   unsigned threads = options.threads > 0 ? static_cast<unsigned>(options.threads)

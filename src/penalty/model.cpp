@@ -46,6 +46,10 @@ Q make(i128 n, i128 d) {
     n = -n;
     d = -d;
   }
+  if (d == 1) {
+    if (abs128(n) > kLimit) throw Overflow{};
+    return {n, 1};
+  }
   i128 g = gcd128(n, d);
   if (g > 1) {
     n /= g;
@@ -325,28 +329,44 @@ class Evaluator {
     level_ = out.level;
     if (out.level == 0) return out;  // none: nothing is imposed
     // per sanction: the lines that apply
-    std::map<std::int32_t, std::vector<std::int32_t>> base, also, otherwise;
+    // the lines that apply, as (sanction, role, item): role 0 a line, 1 `also`, 2 `otherwise`
+    struct Line {
+      std::int32_t sanction, role, item;
+      bool operator<(const Line& o) const {
+        return sanction != o.sanction ? sanction < o.sanction : role != o.role ? role < o.role : item < o.item;
+      }
+    };
+    std::vector<Line> lines;
     for (std::size_t i = 0; i < p_.items.size(); ++i) {
       const auto& item = p_.items[i];
       if (item.kind != ast::PenaltyItem::Kind::impose && item.kind != ast::PenaltyItem::Kind::escalate) continue;
       if (refs[i] < 0) continue;
-      auto ii = static_cast<std::int32_t>(i);
-      if (item.otherwise) {
-        otherwise[refs[i]].push_back(ii);
-        continue;
-      }
-      if (item.when && !truth(*item.when)) continue;
-      (item.also ? also : base)[refs[i]].push_back(ii);
+      if (!item.otherwise && item.when && !truth(*item.when)) continue;
+      lines.push_back({refs[i], item.otherwise ? 2 : item.also ? 1 : 0, static_cast<std::int32_t>(i)});
     }
-    for (auto& [s, lines] : otherwise)
-      if (!base.count(s)) base[s] = {lines.front()};
-    for (auto& [s, lines] : also) base[s];  // an `also` line alone is the measure
-    for (auto& [s, lines] : base) {
-      if (lines.size() > 1) throw DoubleCount{lines[0], lines[1]};
+    std::sort(lines.begin(), lines.end());
+    for (std::size_t first = 0; first < lines.size();) {
+      std::size_t last = first;
+      while (last < lines.size() && lines[last].sanction == lines[first].sanction) ++last;
+      std::int32_t s = lines[first].sanction;
+      std::vector<std::int32_t> items;  // the applying line (or the first `otherwise`), then the `also` lines
+      std::size_t plain = 0;
+      for (std::size_t k = first; k < last; ++k) plain += lines[k].role == 0;
+      if (plain > 1) throw DoubleCount{lines[first].item, lines[first + 1].item};
+      bool otherwise_taken = false;
+      for (std::size_t k = first; k < last; ++k) {
+        if (lines[k].role == 0) items.push_back(lines[k].item);
+        if (lines[k].role == 2 && plain == 0 && !otherwise_taken) {
+          items.push_back(lines[k].item);
+          otherwise_taken = true;
+        }
+      }
+      for (std::size_t k = first; k < last; ++k)
+        if (lines[k].role == 1) items.push_back(lines[k].item);
+      first = last;
+      if (items.empty()) continue;
       Measure meas;
       meas.sanction = s;
-      std::vector<std::int32_t> items = lines;
-      for (std::int32_t a : also[s]) items.push_back(a);
       for (std::int32_t i : items) {
         const auto& item = p_.items[i];
         meas.items.push_back(i);
