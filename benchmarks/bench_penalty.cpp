@@ -4,6 +4,7 @@
 #include <random>
 
 #include <benchmark/benchmark.h>
+#include <fmt/format.h>
 
 #include "gradus/gradus.hpp"
 
@@ -26,7 +27,7 @@ const Data& data() {
     auto rules = static_cast<std::int32_t>(x.c.rulebook->penalties.size());
     for (std::size_t i = 0; i < n; ++i) {
       x.t.ids.push_back(std::to_string(i));
-      x.t.parties.push_back("P" + std::to_string(rng() % 200'000));
+      x.t.parties.push_back(fmt::format("P{}", rng() % 200'000));
       x.t.dates.push_back(start + static_cast<std::int32_t>(rng() % 1461));
       x.t.penalties.push_back(static_cast<std::int32_t>(rng() % static_cast<std::uint64_t>(rules)));
       for (std::size_t f = 0; f < fields.size(); ++f) {

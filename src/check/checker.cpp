@@ -22,6 +22,18 @@ using ast::ExprKind;
 
 constexpr std::size_t kMaxOverrides = 64;
 constexpr std::size_t kMaxKinds = 64;
+constexpr std::size_t kMaxDefineChain = 64;   // defines depending on defines, in one penalty rule
+constexpr std::size_t kMaxInputMembers = 64;  // members of an enum or scale a breach input may have
+
+/// Calls f on every name expression under e.
+template <class F>
+void walk_names(const ast::Expr* e, F&& f) {
+  if (!e) return;
+  if (e->kind == ast::ExprKind::name) f(*e);
+  for (const auto& a : e->args) walk_names(a.get(), f);
+  walk_names(e->where.get(), f);
+  walk_names(e->otherwise.get(), f);
+}
 
 /// What a global name stands for.
 struct Global {
@@ -1476,6 +1488,10 @@ class Checker {
         d_.error(Code::E0702, in.order_span,
                  fmt::format("'{}' is {}, which has no order; declare a scale to order its members", in.name.text,
                              tname(t)));
+      if (t.kind == TypeKind::enumeration && schema().enums[t.enum_index].members.size() > kMaxInputMembers)
+        d_.error(Code::E0708, in.type.span,
+                 fmt::format("'{}' has {} members; a breach input's enum or scale has at most {}", tname(t),
+                             schema().enums[t.enum_index].members.size(), kMaxInputMembers));
       schema().breach_fields.push_back({in.name.text, t, ~0ull, in.name.span, {}});
       schema().breach_order.push_back(order);
     }
@@ -1685,6 +1701,8 @@ class Checker {
       auto& refs = P.item_ref.emplace_back();
       auto& bases = P.item_basis.emplace_back();
       std::unordered_map<std::string, Span> defined;
+      std::vector<std::size_t> define_depth(p.items.size(), 0);
+      std::unordered_map<std::int32_t, Span> otherwise_of;  // sanction -> its `otherwise` line
       for (std::size_t ii = 0; ii < p.items.size(); ++ii) {
         const auto& item = p.items[ii];
         Scope s;
@@ -1700,12 +1718,33 @@ class Checker {
               dup("name", item.name, dit->second);
             else if (globals_.count(item.name.text))
               dup("name", item.name, globals_.at(item.name.text).span);
-            if (item.value) expr(*item.value, s, Type{});
+            if (item.value) {
+              expr(*item.value, s, Type{});
+              // defines refer to earlier defines; bound the chain so evaluation stays shallow
+              std::size_t depth = 1;
+              walk_names(item.value.get(), [&](const Expr& n) {
+                const Binding& b = out_->bindings[n.id];
+                if (b.kind == Binding::Kind::define) depth = std::max(depth, define_depth[b.index] + 1);
+              });
+              define_depth[ii] = depth;
+              if (depth == kMaxDefineChain + 1)  // reported once, where the chain gets too long
+                d_.error(Code::E0104, item.name.span,
+                         fmt::format("'{}' is at the end of a chain of more than {} defines; compute it in fewer steps",
+                                     item.name.text, kMaxDefineChain));
+            }
             break;
           }
           case ast::PenaltyItem::Kind::level: ref = level_code(item.name); break;
           case ast::PenaltyItem::Kind::impose:
-          case ast::PenaltyItem::Kind::escalate: ref = impose(item, s); break;
+          case ast::PenaltyItem::Kind::escalate:
+            ref = impose(item, s);
+            if (ref >= 0 && item.otherwise) {
+              if (auto [oit, ofresh] = otherwise_of.emplace(ref, item.span); !ofresh)
+                d_.add({Severity::error, Code::E0704, item.span,
+                        fmt::format("a second 'otherwise' line for '{}'; only one can apply", item.name.text),
+                        {{oit->second, "the first 'otherwise' line"}}});
+            }
+            break;
         }
         refs.push_back(ref);
       }

@@ -498,11 +498,16 @@ void write_decisions(std::ostream& out, const CheckedRulebook& checked, const Br
                              num(m.low), num(m.high), num(m.statutory_low), num(m.statutory_high), unit);
         }
         buf += fmt::format(",\"escalation\":{}", m.escalation ? "true" : "false");
-        std::string basis;
+        std::vector<std::string_view> bases;
         for (std::int32_t item : m.items) {
           const std::string& b = P.item_basis[breaches.penalties[i]][item];
-          const std::string& use = b.empty() ? P.basis[breaches.penalties[i]] : b;
-          if (!use.empty() && basis.find(use) == std::string::npos) basis += (basis.empty() ? "" : "; ") + use;
+          std::string_view use = b.empty() ? P.basis[breaches.penalties[i]] : b;
+          if (!use.empty() && std::find(bases.begin(), bases.end(), use) == bases.end()) bases.push_back(use);
+        }
+        std::string basis;
+        for (std::string_view b : bases) {
+          if (!basis.empty()) basis += "; ";
+          basis += b;
         }
         buf += ",\"basis\":";
         append_json(buf, basis);

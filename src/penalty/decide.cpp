@@ -77,10 +77,14 @@ class Decider {
   void party(const std::size_t* rows, std::size_t n, std::vector<Decision>& out) {
     std::vector<Done>& done = done_;
     done.clear();
+    bans_.clear();
     for (std::size_t k = 0; k < n; ++k) {
       std::size_t i = rows[k];
       out[i] = one(i, done);
       done.push_back({t_.dates[i], t_.penalties[i], &out[i]});
+      for (const ImposedMeasure& im : out[i].measures)
+        if (c_.penalties.sanctions[im.sanction].unit == TypeKind::period)
+          bans_.push_back({im.sanction, date::add_months(t_.dates[i], im.low)});
     }
   }
 
@@ -113,7 +117,7 @@ class Decider {
         std::int64_t count = prior(*dim.expr, t_.dates[i], done);
         box[dd] = Range{0, count, count};
       } else if (dim.kind == Dim::Kind::after_ban) {
-        box[dd] = Range{after_ban(*dim.expr, t_.dates[i], done) ? 2ull : 1ull};
+        box[dd] = Range{after_ban(*dim.expr, t_.dates[i]) ? 2ull : 1ull};
       }
     }
     try {
@@ -167,17 +171,12 @@ class Decider {
     return n;
   }
 
-  bool after_ban(const ast::Expr& call, std::int32_t date, const std::vector<Done>& done) const {
+  bool after_ban(const ast::Expr& call, std::int32_t date) const {
     std::int32_t s = c_.bindings[call.args[0]->id].index;
     std::int64_t p = period(*call.args[1]);
-    for (const Done& x : done) {
-      if (!x.decision->error.empty()) continue;
-      for (const ImposedMeasure& im : x.decision->measures) {
-        if (im.sanction != s) continue;
-        std::int64_t end = date::add_months(x.date, im.low);
-        if (end <= date && date::add_months(date, -p) < end) return true;
-      }
-    }
+    std::int64_t from = date::add_months(date, -p);
+    for (const Ban& b : bans_)
+      if (b.sanction == s && b.end <= date && from < b.end) return true;
     return false;
   }
 
@@ -189,6 +188,11 @@ class Decider {
   Model m_;
   Box full_, box_;          // every dimension unrestricted; the breach being decided
   std::vector<Done> done_;  // the party's decisions so far
+  struct Ban {
+    std::int32_t sanction;
+    std::int64_t end;  // the day the ban ends: its start plus the low end of its range
+  };
+  std::vector<Ban> bans_;  // the party's bans so far
 };
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "gradus/check/fold.hpp"
+#include "gradus/check/types.hpp"
 #include "gradus/core/decimal.hpp"
 #include "gradus/syntax/parser.hpp"
 
@@ -190,14 +191,14 @@ Model::Model(const CheckedRulebook& c) : checked(&c) {
     d.field = f;
     d.name = fd.name;
     d.order = schema.breach_order[f];
+    d.max = INT64_MAX;  // money, decimal, days: millionths
     switch (fd.type.kind) {
       case TypeKind::boolean: d.finite = true; d.values = 2; break;
       case TypeKind::enumeration:
         d.finite = true;
         d.values = static_cast<std::int32_t>(schema.enums[fd.type.enum_index].members.size());
         break;
-      case TypeKind::integer: d.step = Q::of(1); break;
-      case TypeKind::date: d.step = Q::of(1); d.min = INT32_MIN; break;
+      case TypeKind::integer: d.step = Q::of(1); d.max = INT64_MAX / decimal::kScale; break;
       default: d.step = Q::millionths(1); break;  // decimal, money, days
     }
     field_dim[f] = static_cast<std::int32_t>(dims.size());
@@ -207,7 +208,9 @@ Model::Model(const CheckedRulebook& c) : checked(&c) {
   for (const auto& p : c.ast->penalties) {
     each_expr(p, [&](const Expr& e) {
       const Binding& b = c.bindings[e.id];
-      if (e.kind == ExprKind::name && b.kind == Binding::Kind::input) field_dim_of(b.index);
+      if (e.kind == ExprKind::name && b.kind == Binding::Kind::input &&
+          c.schema.breach_fields[b.index].type.kind != TypeKind::date)
+        field_dim_of(b.index);
       if (e.kind == ExprKind::within && e.args[0]->kind == ExprKind::name &&
           c.bindings[e.args[0]->id].kind == Binding::Kind::input) {
         std::int32_t f = c.bindings[e.args[0]->id].index;
@@ -218,6 +221,7 @@ Model::Model(const CheckedRulebook& c) : checked(&c) {
           d.name = fmt::format("whole months from {} to the breach date", schema.breach_fields[f].name);
           d.step = Q::of(1);
           d.min = -1;  // -1: the date is after the breach date
+          d.max = 12 * 20000;
           d.order = -schema.breach_order[f];
           months_dim[f] = static_cast<std::int32_t>(dims.size());
           dims.push_back(std::move(d));
@@ -226,7 +230,13 @@ Model::Model(const CheckedRulebook& c) : checked(&c) {
       if (e.kind == ExprKind::call && (e.text == "prior" || e.text == "after_ban") &&
           b.kind == Binding::Kind::function) {
         // one dimension per distinct history question, shared by every rule that asks it
-        std::string key = print(e);
+        std::string key = fmt::format("{}({} months", e.text, fold_constant(*e.args[e.text == "prior" ? 0 : 1], c).value_or(-1));
+        std::vector<std::string> names;
+        for (std::size_t a = e.text == "prior" ? 1 : 0; a < e.args.size() && (e.text == "prior" || a < 1); ++a)
+          names.push_back(e.args[a]->text);
+        std::sort(names.begin(), names.end());
+        for (const auto& n : names) key += ", " + n;
+        key += ")";
         if (auto it = history_dims.find(key); it != history_dims.end()) {
           call_dim[e.id] = it->second;
           return;
@@ -238,6 +248,7 @@ Model::Model(const CheckedRulebook& c) : checked(&c) {
         if (e.text == "prior") {
           d.kind = Dim::Kind::prior;
           d.step = Q::of(1);
+          d.max = INT32_MAX;
           d.name = key;
         } else {
           d.kind = Dim::Kind::after_ban;
@@ -276,8 +287,7 @@ Box Model::full_box() const {
       box[i].mask = d.values >= 64 ? ~0ull : (1ull << d.values) - 1;
     } else {
       box[i].lo = d.min;
-      box[i].lo_inf = d.min == INT32_MIN;
-      box[i].hi_inf = true;
+      box[i].hi = d.max;
     }
   }
   return box;
@@ -461,17 +471,14 @@ class Evaluator {
     Q root = -diff.c / k / dim.step;  // in steps
     const Range& r0 = box_[d];
     std::vector<Range> parts;
-    auto add = [&](i128 a, bool a_inf, i128 b, bool b_inf) {
+    auto add = [&](i128 a, bool a_inf, i128 b, bool b_inf) {  // [a, b] within the range, in i128
+      i128 lo = r0.lo, hi = r0.hi;
+      if (!a_inf && a > lo) lo = a;
+      if (!b_inf && b < hi) hi = b;
+      if (lo > hi) return;
       Range p = r0;
-      if (!a_inf && (p.lo_inf || a > p.lo)) {
-        p.lo = static_cast<std::int64_t>(a);
-        p.lo_inf = false;
-      }
-      if (!b_inf && (p.hi_inf || b < p.hi)) {
-        p.hi = static_cast<std::int64_t>(b);
-        p.hi_inf = false;
-      }
-      if (!p.lo_inf && !p.hi_inf && p.lo > p.hi) return;
+      p.lo = static_cast<std::int64_t>(lo);
+      p.hi = static_cast<std::int64_t>(hi);
       parts.push_back(p);
     };
     i128 below = ceil_div(root) - 1, above = floor_div(root) + 1;
@@ -566,7 +573,7 @@ class Evaluator {
   }
 
   bool in_band(const Affine& x, const ast::Band& band, const Expr& at) {
-    auto bound = [&](const ast::Bound& bd) { return Q::millionths(decimal::parse(bd.text).value_or(0)); };
+    auto bound = [&](const ast::Bound& bd) { return Q::millionths(types::bound_value(bd).value_or(0)); };
     if (!band.lo.infinite && !decide(x - Affine{bound(band.lo), {}}, band.lo_closed ? ">=" : ">", at)) return false;
     if (!band.hi.infinite && !decide(x - Affine{bound(band.hi), {}}, band.hi_closed ? "<=" : "<", at)) return false;
     return true;

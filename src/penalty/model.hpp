@@ -70,6 +70,7 @@ struct Dim {
   std::int32_t values = 0;        // finite: how many values (codes 0..values-1)
   Q step;                         // numeric: the distance between neighbouring values (real units)
   std::int64_t min = 0;           // numeric: the least value, in steps
+  std::int64_t max = 0;           // numeric: the greatest value, in steps (what int64 data can hold)
   int order = 0;                  // +1 larger is more serious, -1 less serious, 0 unordered
   std::string name;               // for messages
 };

@@ -5,6 +5,7 @@
 // numeric inputs, so every property below is decided exactly by slopes and
 // by values at box ends, and a failure comes with a concrete point.
 #include <algorithm>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -49,6 +50,10 @@ class Prover {
           if (m_.dims[d].order != 0) monotone(pi, d, general[p]);
         levels(pi, s.cases);
       } catch (const Abort&) {
+      } catch (const Overflow&) {
+        out_of_range(pi);
+      } catch (const Failure&) {
+        out_of_range(pi);
       }
       ++s.rules;
     }
@@ -61,6 +66,10 @@ class Prover {
                       fmt::format("rule '{}' is declared at least as heavy as '{}', but is lighter for the same inputs",
                                   name(b), name(a)));
         } catch (const Abort&) {
+        } catch (const Overflow&) {
+          out_of_range(b);
+        } catch (const Failure&) {
+          out_of_range(b);
         }
       }
     s.proved = !d_.has_errors();
@@ -69,6 +78,13 @@ class Prover {
 
  private:
   const std::string& name(std::int32_t p) const { return c_.ast->penalties[p].name.text; }
+
+  void out_of_range(std::int32_t p) {
+    d_.add({Severity::error, Code::E0714, c_.ast->penalties[p].name.span,
+            fmt::format("penalty '{}' cannot be proved proportionate: its amounts leave the range of exact "
+                        "arithmetic for some inputs; bound them (e.g. with min)", name(p)),
+            {}});
+  }
 
   std::vector<Case> enumerate(std::int32_t p, std::optional<std::int32_t> level) {
     std::vector<Case> out;
@@ -170,6 +186,20 @@ class Prover {
       if (!r.hi_inf) v = std::min<i128>(v, r.hi);
       set_point(point[free_dim], static_cast<std::int64_t>(v));
     }
+    if (lo && *lo < below) {
+      // pull coordinates that sit at their upper end back down as far as the value stays below
+      // `below`, so the counterexample uses the smallest numbers that show it
+      Q value = *lo;
+      for (const auto& [d, k] : a.terms) {
+        if (k.n > 0 || box[d].lo_inf) continue;
+        const Dim& dim = m_.dims[d];
+        Q room = (below - value) / (-k) / dim.step;  // steps it may go down while staying below (exclusive)
+        i128 down = ceil_div(room) - 1;
+        i128 target = std::max<i128>(box[d].lo, i128(point[d].lo) - down);
+        value = value + k * (dim_value(dim, static_cast<std::int64_t>(target)) - dim_value(dim, point[d].lo));
+        set_point(point[d], static_cast<std::int64_t>(target));
+      }
+    }
     return {lo, point};
   }
 
@@ -210,6 +240,10 @@ class Prover {
     const Dim& dim = m_.dims[d];
     const std::string msg = fmt::format("penalty '{}' is not proportionate: a breach more serious in {} gets a "
                                         "lighter outcome", name(p), dim.name);
+    // numeric: the cases starting (order > 0) or ending (order < 0) at each value of d
+    std::unordered_map<std::int64_t, std::vector<std::size_t>> next;
+    if (!dim.finite)
+      for (std::size_t j = 0; j < cases.size(); ++j) next[dim.order > 0 ? cases[j].box[d].lo : cases[j].box[d].hi].push_back(j);
     for (std::size_t i = 0; i < cases.size(); ++i) {
       const Case& a = cases[i];
       const Range& ra = a.box[d];
@@ -221,20 +255,23 @@ class Prover {
           pair(p, a, p, a, d, x, y, Code::E0710, msg);
         }
       }
+      if (!dim.finite) {
+        // the neighbour one step more serious than a's last value
+        if (dim.order > 0 ? ra.hi == dim.max : ra.lo == dim.min) continue;
+        std::int64_t x = dim.order > 0 ? ra.hi : ra.lo, y = dim.order > 0 ? x + 1 : x - 1;
+        auto it = next.find(y);
+        if (it == next.end()) continue;
+        for (std::size_t j : it->second) pair(p, a, p, cases[j], d, x, y, Code::E0710, msg);
+        continue;
+      }
       for (std::size_t j = 0; j < cases.size(); ++j) {
         if (i == j) continue;
         const Case& b = cases[j];
         const Range& rb = b.box[d];
-        if (dim.finite) {
-          for (std::int32_t v = 0; v < dim.values; ++v) {
-            std::int32_t w = v + dim.order;
-            if (w < 0 || w >= dim.values || !(ra.mask >> v & 1) || !(rb.mask >> w & 1)) continue;
-            pair(p, a, p, b, d, v, w, Code::E0710, msg);
-          }
-        } else if (dim.order > 0 && !ra.hi_inf && !rb.lo_inf && rb.lo == ra.hi + 1) {
-          pair(p, a, p, b, d, ra.hi, rb.lo, Code::E0710, msg);
-        } else if (dim.order < 0 && !ra.lo_inf && !rb.hi_inf && ra.lo == rb.hi + 1) {
-          pair(p, a, p, b, d, ra.lo, rb.hi, Code::E0710, msg);
+        for (std::int32_t v = 0; v < dim.values; ++v) {
+          std::int32_t w = v + dim.order;
+          if (w < 0 || w >= dim.values || !(ra.mask >> v & 1) || !(rb.mask >> w & 1)) continue;
+          pair(p, a, p, b, d, v, w, Code::E0710, msg);
         }
       }
     }

@@ -1,6 +1,7 @@
 // decide() and prove() through the public API.
 #include <random>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "gradus/gradus.hpp"
@@ -95,7 +96,7 @@ TEST(Penalty, SameDecisionsForAnyThreadCount) {
   std::mt19937_64 rng(7);
   std::vector<std::tuple<std::string, std::string, std::int32_t, int, std::int64_t, int, int>> rows;
   for (int i = 0; i < 5000; ++i)
-    rows.emplace_back(std::to_string(i), "p" + std::to_string(rng() % 700), day("2020-01-01") + static_cast<int>(rng() % 1500),
+    rows.emplace_back(std::to_string(i), fmt::format("p{}", rng() % 700), day("2020-01-01") + static_cast<int>(rng() % 1500),
                       static_cast<int>(rng() % 2), static_cast<std::int64_t>(rng() % 40000), static_cast<int>(rng() % 2),
                       static_cast<int>(rng() % 2));
   BreachTable t = table(rows);

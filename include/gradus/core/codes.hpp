@@ -64,6 +64,7 @@ namespace gradus {
   X(E0705, "unknown discretion level")                                                 \
   X(E0706, "unknown penalty rule")                                                     \
   X(E0707, "breach input outside a penalty rule")                                      \
+  X(E0708, "breach input type too large")                                              \
   X(E0710, "penalty not proportionate to the seriousness of the breach")               \
   X(E0711, "discretion levels out of order")                                           \
   X(E0712, "penalty rules out of their declared proportion")                           \
