@@ -14,6 +14,7 @@
 #include "gradus/core/decimal.hpp"
 #include "gradus/core/error.hpp"
 #include "../core/memory.hpp"
+#include "fold.hpp"
 #include "runner.hpp"
 
 namespace gradus {
@@ -37,14 +38,16 @@ inline void each(const std::int32_t* sel, std::size_t sel_n, bool all, std::size
 
 }  // namespace
 
-Runner::Runner(const Plan& plan, const SubjectTable& table, std::int64_t as_of)
-    : plan_(plan), table_(table), as_of_(as_of) {
+Runner::Runner(const Plan& plan, const SubjectTable& table, std::int64_t as_of, const Program* program)
+    : plan_(plan), table_(table), as_of_(as_of), program_(program) {
   bufs_.resize(plan.register_level.size());
   regs_.assign(plan.register_level.size(), nullptr);
   sel_bufs_.resize(plan.selection_level.size());
   sel_ptr_.assign(plan.selection_level.size(), nullptr);
   sel_size_.assign(plan.selection_level.size(), 0);
   kind_size_.assign(plan.schema.kinds.size(), 0);
+  for (const PlanBandTable& t : plan.band_tables) band_thresholds_.push_back(band_thresholds(t));
+  if (program_) fold_state_.resize(program_->folds.size());
 }
 
 std::int64_t* Runner::out(std::int32_t r) {
@@ -120,7 +123,122 @@ void Runner::run(std::size_t first, std::size_t count) {
   rec_subject_ready_ = false;
   errors_.clear();
   const auto& code = plan_.code;
+  if (program_) {
+    bool ready = true;
+    for (std::size_t f = 0; f < program_->folds.size() && ready; ++f)
+      ready = prepare(program_->folds[f], fold_state_[f]);
+    if (ready) {
+      for (const Program::Step& step : program_->steps) {
+        if (step.fold < 0) {
+          exec(code[static_cast<std::size_t>(step.instr)], step.instr);
+        } else {
+          const auto f = static_cast<std::size_t>(step.fold);
+          exec_fold(program_->folds[f], step.lane, fold_state_[f], step.instr);
+        }
+      }
+      return;
+    }
+  }
   for (std::size_t k = 0; k < code.size(); ++k) exec(code[k], static_cast<std::int32_t>(k));
+}
+
+bool Runner::prepare(const Fold& fold, FoldState& st) {
+  // each record's key (the record features) and each subject's (the subject features)
+  st.subject_key.assign(ns_, 0);
+  st.record_key.assign(nr_, 0);
+  bool outside = false;
+  for (const FoldFeature& f : fold.features) {
+    const bool record = f.level == Level::record;
+    const auto column = static_cast<std::size_t>(f.column);
+    const std::int64_t* v = record ? (f.column < 0 ? table_.record_kind.data() : table_.record_columns[column].data()) + r0_
+                                   : table_.subject_columns[column].data() + s0_;
+    std::uint32_t* key = record ? st.record_key.data() : st.subject_key.data();
+    const std::size_t n = record ? nr_ : ns_;
+    const std::uint32_t stride = f.stride;
+    if (f.thresholds.empty()) {
+      const std::uint64_t size = f.size;
+      for (std::size_t i = 0; i < n; ++i) {
+        const auto code = static_cast<std::uint64_t>(v[i]);
+        outside |= code >= size;
+        key[i] += static_cast<std::uint32_t>(code) * stride;
+      }
+    } else {
+      with_segments(f.thresholds.data(), f.thresholds.size(), [&](auto segment) {
+        for (std::size_t i = 0; i < n; ++i) key[i] += segment(v[i]) * stride;
+      });
+    }
+  }
+  if (outside) return false;
+
+  // the subject's part of the key, as a change at its first record; subjects
+  // with more records than the lanes hold are summed one by one
+  const std::int64_t* off = table_.record_offsets.data() + s0_;
+  const auto r0 = static_cast<std::int64_t>(r0_);
+  st.delta.assign(nr_ + 1, 0);
+  st.heavy.clear();
+  std::uint32_t previous = 0;
+  for (std::size_t s = 0; s < ns_; ++s) {
+    st.delta[static_cast<std::size_t>(off[s] - r0)] += st.subject_key[s] - previous;
+    previous = st.subject_key[s];
+    if (off[s + 1] - off[s] > fold.max_records) st.heavy.push_back(static_cast<std::int32_t>(s));
+  }
+
+  // running sums of the packed words (modulo 2^64), then each subject's as a difference
+  const auto words = static_cast<std::size_t>(fold.words);
+  st.prefix.resize(nr_ + 1);
+  st.sums.resize(words * ns_);
+  const std::uint32_t* delta = st.delta.data();
+  const std::uint32_t* rkey = st.record_key.data();
+  std::uint64_t* prefix = st.prefix.data();
+  for (std::size_t w = 0; w < words; ++w) {
+    const std::uint64_t* packed = fold.packed.data() + w;
+    std::uint32_t subject_key = 0;
+    std::uint64_t acc = 0;
+    prefix[0] = 0;
+    for (std::size_t r = 0; r < nr_; ++r) {
+      subject_key += delta[r];
+      acc += packed[static_cast<std::size_t>(subject_key + rkey[r]) * words];
+      prefix[r + 1] = acc;
+    }
+    std::uint64_t* sums = st.sums.data() + w * ns_;
+    for (std::size_t s = 0; s < ns_; ++s) sums[s] = prefix[off[s + 1] - r0] - prefix[off[s] - r0];
+  }
+  return true;
+}
+
+void Runner::exec_fold(const Fold& fold, std::int32_t index, const FoldState& st, std::int32_t instr) {
+  const FoldLane& lane = fold.lanes[static_cast<std::size_t>(index)];
+  std::int64_t* d = out(lane.dst);
+  const std::uint64_t* sums = st.sums.data() + static_cast<std::size_t>(lane.word) * ns_;
+  const std::int64_t* off = table_.record_offsets.data() + s0_;
+  const auto step = static_cast<std::uint64_t>(lane.step), low = static_cast<std::uint64_t>(lane.low);
+  const std::uint64_t mask = lane.mask;
+  const int shift = lane.shift;
+  // entry = low + step * lane value, so a sum is step * (lane sum) + records * low; it fits
+  // in int64, so the arithmetic modulo 2^64 is exact
+  auto total = [&](std::size_t s) {
+    return (sums[s] >> shift & mask) * step + static_cast<std::uint64_t>(off[s + 1] - off[s]) * low;
+  };
+  if (lane.op == Op::agg_any) {
+    for (std::size_t s = 0; s < ns_; ++s) d[s] = total(s) != 0;
+  } else {
+    for (std::size_t s = 0; s < ns_; ++s) d[s] = static_cast<std::int64_t>(total(s));
+  }
+  const auto r0 = static_cast<std::int64_t>(r0_);
+  for (const std::int32_t s : st.heavy) {
+    const auto si = static_cast<std::size_t>(s);
+    decimal::int128 t = 0;
+    for (std::int64_t r = off[si] - r0; r < off[si + 1] - r0; ++r)
+      t += lane.entries[st.subject_key[si] + st.record_key[static_cast<std::size_t>(r)]];
+    if (lane.op == Op::agg_any) {
+      d[si] = t != 0;
+    } else if (t > INT64_MAX || t < INT64_MIN) {
+      errors_.push_back({Level::subject, s, instr, Fault::overflow});
+      d[si] = 0;
+    } else {
+      d[si] = static_cast<std::int64_t>(t);
+    }
+  }
 }
 
 void Runner::bad_kind(std::size_t position) const {
@@ -291,54 +409,13 @@ void Runner::exec(const Instr& in, std::int32_t index) {
       break;
     }
     case Op::band: {
-      const PlanBandTable& t = plan_.band_tables[static_cast<std::size_t>(in.imm)];
-      // values are whole millionths, so "key > b" is "key >= b + 1": one threshold per bound,
-      // and the key's segment is the number of thresholds it reaches
-      std::int64_t thresholds[8];
-      std::size_t nb = 0;
-      for (std::size_t j = 0; j < t.bounds.size(); ++j) {
-        if (!t.inclusive[j] && t.bounds[j] == INT64_MAX) break;  // never passed, nor anything after it
-        if (nb == 8) { nb = 9; break; }
-        thresholds[nb++] = t.inclusive[j] ? t.bounds[j] : t.bounds[j] + 1;
-      }
+      const std::vector<std::int64_t>& th = band_thresholds_[static_cast<std::size_t>(in.imm)];
+      const std::int64_t* vals = plan_.band_tables[static_cast<std::size_t>(in.imm)].segment_values.data();
       std::int64_t* d = out(in.dst);
       const std::int64_t* a = A();
-      const std::int64_t* vals = t.segment_values.data();
-      auto small = [&](auto nb_const) {
-        constexpr std::size_t N = decltype(nb_const)::value;
-        each(sel, sel_n, all, n, [&](std::size_t i) {
-          const std::int64_t key = a[i];
-          std::size_t k = 0;
-          for (std::size_t j = 0; j < N; ++j) k += key >= thresholds[j];
-          d[i] = vals[k];
-        });
-      };
-      switch (nb) {
-        case 0: small(std::integral_constant<std::size_t, 0>{}); break;
-        case 1: small(std::integral_constant<std::size_t, 1>{}); break;
-        case 2: small(std::integral_constant<std::size_t, 2>{}); break;
-        case 3: small(std::integral_constant<std::size_t, 3>{}); break;
-        case 4: small(std::integral_constant<std::size_t, 4>{}); break;
-        case 5: small(std::integral_constant<std::size_t, 5>{}); break;
-        case 6: small(std::integral_constant<std::size_t, 6>{}); break;
-        case 7: small(std::integral_constant<std::size_t, 7>{}); break;
-        case 8: small(std::integral_constant<std::size_t, 8>{}); break;
-        default: {
-          const std::size_t nbig = t.bounds.size();
-          const std::int64_t* bounds = t.bounds.data();
-          const std::uint8_t* incl = t.inclusive.data();
-          each(sel, sel_n, all, n, [&](std::size_t i) {
-            const std::int64_t key = a[i];
-            std::size_t lo = 0, hi = nbig;  // bounds passed form a prefix: binary search its end
-            while (lo < hi) {
-              std::size_t mid = (lo + hi) / 2;
-              if (key > bounds[mid] || (key == bounds[mid] && incl[mid])) lo = mid + 1;
-              else hi = mid;
-            }
-            d[i] = vals[lo];
-          });
-        }
-      }
+      with_segments(th.data(), th.size(), [&](auto segment) {
+        each(sel, sel_n, all, n, [&](std::size_t i) { d[i] = vals[segment(a[i])]; });
+      });
       break;
     }
     case Op::lookup: {
@@ -563,6 +640,9 @@ void evaluate(const Plan& plan, const SubjectTable& table, const EvalOptions& op
   unsigned threads = options.threads == 0 ? std::max(1u, std::thread::hardware_concurrency()) : options.threads;
   threads = static_cast<unsigned>(std::min<std::size_t>(threads, std::max<std::size_t>(chunks, 1)));
 
+  // aggregations over small domains become table lookups for this evaluation date
+  const detail::Program program = options.fold ? detail::fold(plan, options.as_of) : detail::Program{};
+
   std::atomic<std::size_t> next{0}, done{0};
   std::mutex errors_mutex;
   std::vector<Outcomes::SubjectError> errors;
@@ -570,7 +650,7 @@ void evaluate(const Plan& plan, const SubjectTable& table, const EvalOptions& op
 
   auto work = [&] {
     try {
-      detail::Runner runner(plan, table, options.as_of);
+      detail::Runner runner(plan, table, options.as_of, program.empty() ? nullptr : &program);
       std::vector<Outcomes::SubjectError> local;
       for (;;) {
         std::size_t c = next.fetch_add(1);

@@ -1,8 +1,10 @@
 // Runs a Plan over one chunk of subjects. Private to the eval stage.
 //
 // A Runner owns the buffers of one worker thread and is reused chunk after
-// chunk. After run(), its registers and selections hold the chunk's values,
-// which explain() reads back.
+// chunk. It runs the plan's instructions, or a Program with folded
+// aggregations (fold.hpp) when given one; after a run of the plan's own
+// instructions its registers and selections hold the chunk's values, which
+// explain() reads back.
 #pragma once
 
 #include <cstdint>
@@ -13,6 +15,9 @@
 #include "gradus/plan/plan.hpp"
 
 namespace gradus::detail {
+
+struct Fold;
+struct Program;
 
 /// Why an instruction could not compute a value.
 enum class Fault : std::uint8_t { overflow, division_by_zero, bad_code };
@@ -27,9 +32,11 @@ struct PositionError {
 
 class Runner {
  public:
-  Runner(const Plan& plan, const SubjectTable& table, std::int64_t as_of);
+  /// Runs `program` (which must outlive the Runner) if given, else the plan's instructions.
+  Runner(const Plan& plan, const SubjectTable& table, std::int64_t as_of, const Program* program = nullptr);
 
-  /// Evaluates subjects [first, first + count).
+  /// Evaluates subjects [first, first + count). With a program, a chunk whose
+  /// data lies outside its folds' domains runs the plan's instructions.
   void run(std::size_t first, std::size_t count);
 
   std::size_t first_subject() const { return s0_; }
@@ -68,6 +75,18 @@ class Runner {
   std::vector<std::size_t> kind_size_;
   bool by_kind_ready_ = false;
   std::vector<PositionError> errors_;
+  std::vector<std::vector<std::int64_t>> band_thresholds_;  // per band table (fold.hpp)
+  // folds of the program: per chunk, each record's key, and each subject's packed sums
+  const Program* program_;
+  struct FoldState {
+    std::vector<std::uint32_t> subject_key;  // per subject
+    std::vector<std::uint32_t> record_key;   // per record, without the subject's part
+    std::vector<std::uint32_t> delta;        // subject key changes at each subject's first record
+    std::vector<std::uint64_t> prefix;       // running sums of one packed word
+    std::vector<std::uint64_t> sums;         // per word, per subject: packed sums
+    std::vector<std::int32_t> heavy;         // subjects with more records than the lanes hold
+  };
+  std::vector<FoldState> fold_state_;
 
   std::int64_t* out(std::int32_t r);
   const std::int32_t* record_subjects();
@@ -77,6 +96,9 @@ class Runner {
   [[noreturn]] void bad_kind(std::size_t position) const;
   void ensure_by_kind();
   void exec(const Instr& in, std::int32_t index);
+  /// Keys and packed sums of each fold for the chunk; false when some code is outside its domain.
+  bool prepare(const Fold& fold, FoldState& state);
+  void exec_fold(const Fold& fold, std::int32_t lane, const FoldState& state, std::int32_t instr);
 };
 
 }  // namespace gradus::detail

@@ -24,6 +24,9 @@ struct EvalOptions {
   std::int64_t as_of = 0;            // evaluation date, days since 1970-01-01 (required input)
   unsigned threads = 1;              // worker threads; 0 = one per hardware thread
   std::size_t chunk_size = 2048;     // subjects per chunk
+  /// Fold aggregations that read only small value domains (kinds, enumerations,
+  /// numbers compared with constants) into tables: faster, with identical outcomes.
+  bool fold = true;
   /// Called now and then from worker threads with (subjects done, total); may be empty.
   std::function<void(std::size_t, std::size_t)> progress;
 };

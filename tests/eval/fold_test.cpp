@@ -1,0 +1,309 @@
+// Folded aggregations (src/eval/fold.hpp): the same outcomes as the plan's
+// own instructions, on random data, at the int64 boundaries and on bad data.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "gradus/gradus.hpp"
+#include "../../src/eval/fold.hpp"
+
+namespace gradus {
+namespace {
+
+constexpr const char* kSchema = R"(rulebook "t"
+enum Sector: s1, s2, s3
+scale Sev: low < mid < high
+subjects
+  id: key
+  sector: Sector
+  listed: bool
+  n: integer
+  since: date
+records
+  sid: subject
+  kind: kind of v, w, x
+  sev: Sev for v
+  flag: bool for w, x
+  amount: money for v
+  age: days
+  on: date
+table pts(s: Sev) -> integer
+  low -> 2
+  mid -> 5
+  high -> 12
+table decay(a: days) -> decimal
+  [0, 365) -> 1
+  [365, 730) -> 0.5
+  [730, 1095) -> 0.25
+  otherwise -> 0
+table weight_of(s: Sector) -> decimal
+  s1 -> 1.5
+  s2 -> 1.2
+  otherwise -> 1
+let weight = weight_of[sector]
+)";
+
+constexpr const char* kLadder = R"(
+tiers
+  A [90, inf)
+  B [75, 90)
+  C (-inf, 75)
+)";
+
+std::int64_t day(const char* text) { return *date::parse(text); }
+
+std::shared_ptr<const Plan> compile_text(const std::string& body) {
+  Compilation c = compile_source(Source("t.gradus", std::string(kSchema) + body));
+  EXPECT_TRUE(c.ok()) << c.render();
+  return c.plan;
+}
+
+EvalOptions options(bool fold, unsigned threads = 1, std::size_t chunk = 256) {
+  EvalOptions o;
+  o.as_of = day("2025-01-01");
+  o.threads = threads;
+  o.chunk_size = chunk;
+  o.fold = fold;
+  return o;
+}
+
+/// Lanes folded for an evaluation on the options' date.
+std::size_t folded(const Plan& plan) {
+  detail::Program p = detail::fold(plan, options(true).as_of);
+  std::size_t lanes = 0;
+  for (const auto& f : p.folds) lanes += f.lanes.size();
+  return lanes;
+}
+
+struct Shape {
+  std::size_t subjects = 2000;
+  int max_records = 12;       // records per subject: uniform 0..max_records
+  int heavy_every = 97;       // every so many subjects has heavy_records records
+  int heavy_records = 1500;
+  std::int64_t amount_max = 100000;  // yuan
+};
+
+SubjectTable random_table(const Plan& plan, std::uint64_t seed, const Shape& shape = {}) {
+  std::mt19937_64 rng(seed);
+  auto pick = [&](std::int64_t n) { return static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(n)); };
+  SubjectTableBuilder b(plan.schema);
+  for (std::size_t i = 0; i < shape.subjects; ++i) {
+    std::size_t s = b.add_subject(std::to_string(i), {pick(3), pick(2), pick(6) * decimal::kScale,
+                                                      day("2015-01-01") + pick(4000)});
+    const int nrec = i % static_cast<std::size_t>(shape.heavy_every) == 5 ? shape.heavy_records
+                                                                           : static_cast<int>(pick(shape.max_records + 1));
+    for (int k = 0; k < nrec; ++k) {
+      // ages on and around the decay bands' bounds, and anywhere
+      static constexpr std::int64_t kEdges[] = {0, 1, 364, 365, 366, 729, 730, 1094, 1095, 1096, 3000};
+      const std::int64_t age = pick(3) == 0 ? kEdges[pick(11)] : pick(2000);
+      b.add_record(s, pick(3),
+                   {pick(3), pick(2), pick(shape.amount_max) * decimal::kScale, age * decimal::kScale,
+                    day("2025-01-01") - age});
+    }
+  }
+  return b.build();
+}
+
+void expect_same(const Outcomes& a, const Outcomes& b, const std::string& what) {
+  ASSERT_EQ(a.size(), b.size()) << what;
+  EXPECT_EQ(a.score, b.score) << what;
+  EXPECT_EQ(a.tier, b.tier) << what;
+  EXPECT_EQ(a.overrides, b.overrides) << what;
+  ASSERT_EQ(a.errors.size(), b.errors.size()) << what;
+  for (std::size_t k = 0; k < a.errors.size(); ++k) {
+    EXPECT_EQ(a.errors[k].subject, b.errors[k].subject) << what;
+    EXPECT_EQ(a.errors[k].message, b.errors[k].message) << what;
+  }
+}
+
+/// Folded and unfolded evaluations agree, for several thread counts and chunk sizes.
+void expect_fold_agrees(const Plan& plan, const SubjectTable& t, const std::string& what) {
+  const Outcomes ref = evaluate(plan, t, options(false));
+  for (auto [threads, chunk] : std::vector<std::pair<unsigned, std::size_t>>{{1, 256}, {2, 1}, {2, 77}, {1, 4096}}) {
+    expect_same(evaluate(plan, t, options(true, threads, chunk)), ref,
+                what + ", " + std::to_string(threads) + " threads, chunk " + std::to_string(chunk));
+  }
+}
+
+struct Case {
+  const char* name;
+  const char* rules;
+  std::size_t lanes;  // aggregations expected to fold
+};
+
+const Case kCases[] = {
+    {"w1_like", R"(
+score
+  start at 100
+  deduct v: sum(pts[sev] * weight * decay[age] over v)
+  deduct w: 8 * sum(decay[age] over w)
+  add x in b: 3 * count(x where flag)
+  add y in b: if all(w where age < 100 days) then 1 else 0
+  cap b at 10
+  clamp 0 to 110
+overrides
+  grave: at most C
+    when any(v where sev = high and age < 1095 days)
+    because "grave"
+)", 5},
+    {"constants_on_either_side_and_subject_thresholds", R"(
+score
+  start at 100
+  deduct a: count(v where 30 days > age)
+  deduct b: sum(if flag then 2 else 0.5 over w, x)
+  deduct c: count(v where sev >= mid and n >= 3)
+  deduct d: count(records where age = 365 days or age != 0 days)
+  deduct e: sum(if listed then 1 else 2 over x)
+  deduct f: count(w where since < 2020-06-01)
+)", 6},
+    {"dates_relative_to_the_evaluation_date", R"(
+score
+  start at 100
+  deduct a: 2 * count(v where on within 1 year)
+  deduct b: count(v where on within 90 days and sev != low)
+)", 2},
+    {"subject_arithmetic_computed_for_record_owners", R"(
+let w2 = weight * 1.5
+score
+  start at 100
+  deduct a: sum(pts[sev] * w2 over v)
+)", 1},
+    {"values_that_do_not_fold_beside_those_that_do", R"(
+score
+  start at 100
+  deduct a: sum(amount over v) / (100000 yuan)
+  deduct b: max(age over v otherwise 0 days) / (100 days)
+  deduct c: sum(decay[age] over v)
+  deduct d: if n > 2 then count(w) else 0
+  deduct e: sum(age * 2 over x where flag) / (1000 days)
+)", 1},
+};
+
+TEST(Fold, FoldedAggregationsEqualTheInstructionsOnRandomData) {
+  for (const Case& c : kCases) {
+    SCOPED_TRACE(c.name);
+    auto plan = compile_text(std::string(c.rules) + kLadder);
+    ASSERT_TRUE(plan);
+    EXPECT_EQ(folded(*plan), c.lanes);
+    for (std::uint64_t seed : {1u, 2u, 3u}) expect_fold_agrees(*plan, random_table(*plan, seed), c.name);
+  }
+}
+
+TEST(Fold, SubjectsWithoutRecordsAndEmptyTables) {
+  auto plan = compile_text(std::string(kCases[0].rules) + kLadder);
+  ASSERT_TRUE(plan);
+  Shape none;
+  none.max_records = 0;
+  none.heavy_every = 1'000'000;
+  expect_fold_agrees(*plan, random_table(*plan, 4, none), "no records");
+  none.subjects = 0;
+  expect_fold_agrees(*plan, random_table(*plan, 4, none), "no subjects");
+}
+
+// Entries so large that a subject's sum leaves int64 after a few dozen records:
+// the lanes hold fewer records, larger subjects are added one by one and fail
+// exactly where the instructions fail.
+TEST(Fold, SumsAtTheInt64BoundaryFailAsTheInstructionsDo) {
+  // 2^63 / 40 = 230584300921369395.2 millionths: 40 entries of 230584300921.369395 fit, 41 do not
+  auto plan = compile_text(std::string(R"(
+table big(s: Sev) -> decimal
+  low -> 230584300921.369395
+  mid -> -230584300921.369395
+  high -> 1
+score
+  start at 0
+  add a: sum(big[sev] over v) / 1000000000000
+  add b: count(v)
+)") + kLadder);
+  ASSERT_TRUE(plan);
+  detail::Program p = detail::fold(*plan, options(true).as_of);
+  ASSERT_EQ(p.folds.size(), 1u);
+  std::int64_t max_records = 0;
+  for (const auto& f : p.folds) max_records = f.max_records;
+  EXPECT_EQ(max_records, 40);  // the big lane: 40 * 230584300921.369395 <= INT64_MAX < 41 * ...
+
+  SubjectTableBuilder b(plan->schema);
+  auto subject = [&](int low, int mid, int high) {
+    std::size_t s = b.add_subject(std::to_string(low) + "/" + std::to_string(mid) + "/" + std::to_string(high),
+                                  {0, 0, 0, 0});
+    auto add = [&](int sev, int count) {
+      for (int k = 0; k < count; ++k) b.add_record(s, 0, {sev, 0, 0, 0, 0});
+    };
+    add(0, low);
+    add(1, mid);
+    add(2, high);
+  };
+  subject(40, 0, 0);    // exactly fits, packed
+  subject(41, 0, 0);    // leaves the range: fails
+  subject(41, 1, 0);    // 42 records, one by one: the sum fits
+  subject(0, 41, 0);    // below the range: fails
+  subject(0, 40, 5);    // fits
+  subject(100, 100, 7); // large, cancels out
+  subject(0, 0, 0);
+  SubjectTable t = b.build();
+  const Outcomes ref = evaluate(*plan, t, options(false));
+  ASSERT_EQ(ref.errors.size(), 2u);
+  EXPECT_EQ(ref.errors[0].subject, 1u);
+  EXPECT_EQ(ref.errors[1].subject, 3u);
+  EXPECT_NE(ref.errors[0].message.find("overflow in `sum(big[sev] over v)`"), std::string::npos)
+      << ref.errors[0].message;
+  expect_fold_agrees(*plan, t, "int64 boundary");
+}
+
+// An entry too large to sum kMinRecords of is not folded; the rest is.
+TEST(Fold, LanesTooWideForThePackingStayInstructions) {
+  auto plan = compile_text(std::string(R"(
+table huge(s: Sev) -> decimal
+  low -> 9000000000000
+  otherwise -> 1
+score
+  start at 0
+  add a: sum(huge[sev] over v) / 1000000000000
+  add b: count(v)
+)") + kLadder);
+  ASSERT_TRUE(plan);
+  EXPECT_EQ(folded(*plan), 1u);
+  Shape shape;
+  shape.subjects = 300;
+  expect_fold_agrees(*plan, random_table(*plan, 5, shape), "too wide");
+}
+
+// Codes outside their enumeration, in records the aggregation does not read or
+// does: the chunk runs the instructions, which fail the subject or not as always.
+TEST(Fold, CodesOutsideTheDomainRunTheInstructions) {
+  auto plan = compile_text(std::string(kCases[0].rules) + kLadder);
+  ASSERT_TRUE(plan);
+  for (int bad_kind : {0, 1}) {  // a bad severity on a violation (looked up) or on a w record (never read)
+    SubjectTable t = random_table(*plan, 6);
+    const int sev = plan->schema.record_field("sev");
+    for (std::size_t r = 0; r < t.record_count(); r += 997) {
+      t.record_kind[r] = bad_kind;
+      t.record_columns[static_cast<std::size_t>(sev)][r] = 7;
+    }
+    const Outcomes ref = evaluate(*plan, t, options(false));
+    EXPECT_EQ(ref.errors.empty(), bad_kind == 1);
+    expect_fold_agrees(*plan, t, "bad codes");
+  }
+  SubjectTable t = random_table(*plan, 7);
+  t.record_kind[t.record_count() / 2] = 3;  // no such kind: refused either way
+  EXPECT_THROW(evaluate(*plan, t, options(false)), UsageError);
+  EXPECT_THROW(evaluate(*plan, t, options(true)), UsageError);
+}
+
+// The band segments computed for keys are those of the band instruction.
+TEST(Fold, SegmentsCountTheThresholdsReached) {
+  const std::vector<std::int64_t> th{-5, 0, 0, 7, 10, 20, 30, 40, 50, 60, 70};
+  for (std::size_t n : {0u, 1u, 3u, 8u, 11u}) {
+    detail::with_segments(th.data(), n, [&](auto segment) {
+      for (std::int64_t x : {INT64_MIN, std::int64_t{-6}, std::int64_t{-5}, std::int64_t{0}, std::int64_t{9},
+                             std::int64_t{10}, std::int64_t{69}, std::int64_t{70}, INT64_MAX}) {
+        std::uint32_t want = 0;
+        for (std::size_t j = 0; j < n; ++j) want += x >= th[j];
+        EXPECT_EQ(segment(x), want) << n << " thresholds, x = " << x;
+      }
+    });
+  }
+}
+
+}  // namespace
+}  // namespace gradus
