@@ -26,6 +26,100 @@ using Column = Eigen::Array<std::int64_t, Eigen::Dynamic, 1>;
 using In = Eigen::Map<const Column>;
 using Out = Eigen::Map<Column>;
 
+// The keys of folded aggregations come from a pass per feature over a chunk's
+// int64 columns. The passes are compiled twice: for the baseline processor, and
+// with AVX2 where the processor has it (its 64-bit comparisons let the compiler
+// vectorise the thresholds). Both compute the same integers.
+#if defined(__GNUC__) && defined(__x86_64__)
+#define GRADUS_AVX2_KERNELS 1
+bool has_avx2() {
+  static const bool yes = __builtin_cpu_supports("avx2");
+  return yes;
+}
+#endif
+
+/// Adds code * stride to key[i] for each value; the result's top bit is set
+/// when some value lies outside 0..size-1.
+[[gnu::always_inline]] inline std::uint64_t codes_body(const std::int64_t* v, std::size_t n, std::uint64_t size,
+                                                       std::uint32_t stride, std::uint32_t* key) {
+  std::uint64_t outside = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto code = static_cast<std::uint64_t>(v[i]);
+    outside |= code | ~(code - size);  // top bit clear only when 0 <= code < size
+    key[i] += static_cast<std::uint32_t>(code) * stride;
+  }
+  return outside;
+}
+
+/// Adds segment * stride to key[i] for each value, the segment being how many
+/// of the N ascending thresholds the value reaches.
+template <std::size_t N>
+[[gnu::always_inline]] inline void segments_body(const std::int64_t* v, std::size_t n, const std::int64_t* th,
+                                                 std::uint32_t stride, std::uint32_t* key) {
+  std::int64_t t[N];
+  for (std::size_t j = 0; j < N; ++j) t[j] = th[j];
+  for (std::size_t i = 0; i < n; ++i) {
+    std::uint32_t k = 0;
+    for (std::size_t j = 0; j < N; ++j) k += v[i] >= t[j];
+    key[i] += k * stride;
+  }
+}
+
+std::uint64_t codes_base(const std::int64_t* v, std::size_t n, std::uint64_t size, std::uint32_t stride,
+                         std::uint32_t* key) {
+  return codes_body(v, n, size, stride, key);
+}
+template <std::size_t N>
+void segments_base(const std::int64_t* v, std::size_t n, const std::int64_t* th, std::uint32_t stride,
+                   std::uint32_t* key) {
+  segments_body<N>(v, n, th, stride, key);
+}
+#ifdef GRADUS_AVX2_KERNELS
+[[gnu::target("avx2")]] std::uint64_t codes_avx2(const std::int64_t* v, std::size_t n, std::uint64_t size,
+                                                 std::uint32_t stride, std::uint32_t* key) {
+  return codes_body(v, n, size, stride, key);
+}
+template <std::size_t N>
+[[gnu::target("avx2")]] void segments_avx2(const std::int64_t* v, std::size_t n, const std::int64_t* th,
+                                           std::uint32_t stride, std::uint32_t* key) {
+  segments_body<N>(v, n, th, stride, key);
+}
+#endif
+
+/// Adds feature f's code times its stride to key[0..n) for the values v[0..n); the
+/// result's top bit is set when some value lies outside the feature's codes.
+std::uint64_t add_feature(const FoldFeature& f, const std::int64_t* v, std::size_t n, std::uint32_t* key) {
+  const std::uint32_t stride = f.stride;
+  if (f.thresholds.empty()) {
+#ifdef GRADUS_AVX2_KERNELS
+    if (has_avx2()) return codes_avx2(v, n, f.size, stride, key);
+#endif
+    return codes_base(v, n, f.size, stride, key);
+  }
+  auto fixed = [&](auto count) {
+    constexpr std::size_t N = decltype(count)::value;
+#ifdef GRADUS_AVX2_KERNELS
+    if (has_avx2()) return segments_avx2<N>(v, n, f.thresholds.data(), stride, key);
+#endif
+    segments_base<N>(v, n, f.thresholds.data(), stride, key);
+  };
+  switch (f.thresholds.size()) {
+    case 1: fixed(std::integral_constant<std::size_t, 1>{}); break;
+    case 2: fixed(std::integral_constant<std::size_t, 2>{}); break;
+    case 3: fixed(std::integral_constant<std::size_t, 3>{}); break;
+    case 4: fixed(std::integral_constant<std::size_t, 4>{}); break;
+    case 5: fixed(std::integral_constant<std::size_t, 5>{}); break;
+    case 6: fixed(std::integral_constant<std::size_t, 6>{}); break;
+    case 7: fixed(std::integral_constant<std::size_t, 7>{}); break;
+    case 8: fixed(std::integral_constant<std::size_t, 8>{}); break;
+    default:
+      with_segments(f.thresholds.data(), f.thresholds.size(), [&](auto segment) {
+        for (std::size_t i = 0; i < n; ++i) key[i] += segment(v[i]) * stride;
+      });
+  }
+  return 0;
+}
+
 /// Calls f(i) for every position: all of 0..n, or those listed in sel.
 template <class F>
 inline void each(const std::int32_t* sel, std::size_t sel_n, bool all, std::size_t n, F&& f) {
@@ -144,40 +238,27 @@ void Runner::run(std::size_t first, std::size_t count) {
 
 bool Runner::prepare(const Fold& fold, FoldState& st) {
   // each record's key (the record features) and each subject's (the subject features)
-  st.subject_key.assign(ns_, 0);
-  st.record_key.assign(nr_, 0);
-  bool outside = false;
+  const std::size_t ns = ns_, nr = nr_;  // locals: the stores cannot change them
+  st.subject_key.assign(ns, 0);
+  st.record_key.assign(nr, 0);
+  std::uint64_t outside = 0;  // top bit set: a code outside its feature's
   for (const FoldFeature& f : fold.features) {
     const bool record = f.level == Level::record;
     const auto column = static_cast<std::size_t>(f.column);
     const std::int64_t* v = record ? (f.column < 0 ? table_.record_kind.data() : table_.record_columns[column].data()) + r0_
                                    : table_.subject_columns[column].data() + s0_;
-    std::uint32_t* key = record ? st.record_key.data() : st.subject_key.data();
-    const std::size_t n = record ? nr_ : ns_;
-    const std::uint32_t stride = f.stride;
-    if (f.thresholds.empty()) {
-      const std::uint64_t size = f.size;
-      for (std::size_t i = 0; i < n; ++i) {
-        const auto code = static_cast<std::uint64_t>(v[i]);
-        outside |= code >= size;
-        key[i] += static_cast<std::uint32_t>(code) * stride;
-      }
-    } else {
-      with_segments(f.thresholds.data(), f.thresholds.size(), [&](auto segment) {
-        for (std::size_t i = 0; i < n; ++i) key[i] += segment(v[i]) * stride;
-      });
-    }
+    outside |= add_feature(f, v, record ? nr : ns, record ? st.record_key.data() : st.subject_key.data());
   }
-  if (outside) return false;
+  if (outside >> 63) return false;
 
   // the subject's part of the key, as a change at its first record; subjects
   // with more records than the lanes hold are summed one by one
   const std::int64_t* off = table_.record_offsets.data() + s0_;
   const auto r0 = static_cast<std::int64_t>(r0_);
-  st.delta.assign(nr_ + 1, 0);
+  st.delta.assign(nr + 1, 0);
   st.heavy.clear();
   std::uint32_t previous = 0;
-  for (std::size_t s = 0; s < ns_; ++s) {
+  for (std::size_t s = 0; s < ns; ++s) {
     st.delta[static_cast<std::size_t>(off[s] - r0)] += st.subject_key[s] - previous;
     previous = st.subject_key[s];
     if (off[s + 1] - off[s] > fold.max_records) st.heavy.push_back(static_cast<std::int32_t>(s));
@@ -185,8 +266,8 @@ bool Runner::prepare(const Fold& fold, FoldState& st) {
 
   // running sums of the packed words (modulo 2^64), then each subject's as a difference
   const auto words = static_cast<std::size_t>(fold.words);
-  st.prefix.resize(nr_ + 1);
-  st.sums.resize(words * ns_);
+  st.prefix.resize(nr + 1);
+  st.sums.resize(words * ns);
   const std::uint32_t* delta = st.delta.data();
   const std::uint32_t* rkey = st.record_key.data();
   std::uint64_t* prefix = st.prefix.data();
@@ -195,13 +276,13 @@ bool Runner::prepare(const Fold& fold, FoldState& st) {
     std::uint32_t subject_key = 0;
     std::uint64_t acc = 0;
     prefix[0] = 0;
-    for (std::size_t r = 0; r < nr_; ++r) {
+    for (std::size_t r = 0; r < nr; ++r) {
       subject_key += delta[r];
       acc += packed[static_cast<std::size_t>(subject_key + rkey[r]) * words];
       prefix[r + 1] = acc;
     }
-    std::uint64_t* sums = st.sums.data() + w * ns_;
-    for (std::size_t s = 0; s < ns_; ++s) sums[s] = prefix[off[s + 1] - r0] - prefix[off[s] - r0];
+    std::uint64_t* sums = st.sums.data() + w * ns;
+    for (std::size_t s = 0; s < ns; ++s) sums[s] = prefix[off[s + 1] - r0] - prefix[off[s] - r0];
   }
   return true;
 }
@@ -209,6 +290,7 @@ bool Runner::prepare(const Fold& fold, FoldState& st) {
 void Runner::exec_fold(const Fold& fold, std::int32_t index, const FoldState& st, std::int32_t instr) {
   const FoldLane& lane = fold.lanes[static_cast<std::size_t>(index)];
   std::int64_t* d = out(lane.dst);
+  const std::size_t ns = ns_;  // a local: the stores cannot change it
   const std::uint64_t* sums = st.sums.data() + static_cast<std::size_t>(lane.word) * ns_;
   const std::int64_t* off = table_.record_offsets.data() + s0_;
   const auto step = static_cast<std::uint64_t>(lane.step), low = static_cast<std::uint64_t>(lane.low);
@@ -216,13 +298,19 @@ void Runner::exec_fold(const Fold& fold, std::int32_t index, const FoldState& st
   const int shift = lane.shift;
   // entry = low + step * lane value, so a sum is step * (lane sum) + records * low; it fits
   // in int64, so the arithmetic modulo 2^64 is exact
-  auto total = [&](std::size_t s) {
-    return (sums[s] >> shift & mask) * step + static_cast<std::uint64_t>(off[s + 1] - off[s]) * low;
-  };
-  if (lane.op == Op::agg_any) {
-    for (std::size_t s = 0; s < ns_; ++s) d[s] = total(s) != 0;
+  if (low != 0) {
+    for (std::size_t s = 0; s < ns; ++s) {
+      const std::uint64_t t = (sums[s] >> shift & mask) * step + static_cast<std::uint64_t>(off[s + 1] - off[s]) * low;
+      d[s] = lane.op == Op::agg_any ? t != 0 : static_cast<std::int64_t>(t);
+    }
+  } else if (lane.op == Op::agg_any) {  // entries 0 or 1: any record added 1
+    for (std::size_t s = 0; s < ns; ++s) d[s] = (sums[s] >> shift & mask) != 0;
+  } else if (mask <= UINT32_MAX && step <= UINT32_MAX) {  // a 32 x 32-bit product (vectorises)
+    const auto step32 = static_cast<std::uint32_t>(step);
+    for (std::size_t s = 0; s < ns; ++s)
+      d[s] = static_cast<std::int64_t>(std::uint64_t{static_cast<std::uint32_t>(sums[s] >> shift & mask)} * step32);
   } else {
-    for (std::size_t s = 0; s < ns_; ++s) d[s] = static_cast<std::int64_t>(total(s));
+    for (std::size_t s = 0; s < ns; ++s) d[s] = static_cast<std::int64_t>((sums[s] >> shift & mask) * step);
   }
   const auto r0 = static_cast<std::int64_t>(r0_);
   for (const std::int32_t s : st.heavy) {
@@ -287,6 +375,26 @@ void Runner::exec(const Instr& in, std::int32_t index) {
         if (!f(a[i], b[i], d[i])) { d[i] = 0; fail(i, division_on_fail && b[i] == 0 ? Fault::division_by_zero : Fault::overflow); }
       });
     }
+  };
+  // add, sub and whole-number products over every position: a branch-free pass that notes
+  // whether anything overflowed (wrapped(x, y, out) -> top bit set on overflow), then the
+  // checked pass only if something did
+  auto checked_dense = [&](auto f, auto wrapped) {
+    if (all && in.dst != in.a && in.dst != in.b) {
+      std::int64_t* d = out(in.dst);
+      const std::int64_t* a = A();
+      const std::size_t len = n;  // a local: the stores cannot change it
+      std::uint64_t over = 0;
+      if (in.b < 0) {
+        const std::int64_t k = in.imm;
+        for (std::size_t i = 0; i < len; ++i) over |= wrapped(a[i], k, d[i]);
+      } else {
+        const std::int64_t* b = B();
+        for (std::size_t i = 0; i < len; ++i) over |= wrapped(a[i], b[i], d[i]);
+      }
+      if (!(over >> 63)) return;
+    }
+    checked(f, false);
   };
   // a total operation: f(x, y) -> value; dense runs go through Eigen
   auto total = [&](auto f, auto dense) {
@@ -356,11 +464,28 @@ void Runner::exec(const Instr& in, std::int32_t index) {
       each(sel, sel_n, all, n, [&](std::size_t i) { d[i] = a[i]; });
       break;
     }
-    case Op::add: checked([](std::int64_t x, std::int64_t y, std::int64_t& r) { return decimal::add(x, y, r); }, false); break;
-    case Op::sub: checked([](std::int64_t x, std::int64_t y, std::int64_t& r) { return decimal::sub(x, y, r); }, false); break;
+    case Op::add:
+      checked_dense([](std::int64_t x, std::int64_t y, std::int64_t& r) { return decimal::add(x, y, r); },
+                    [](std::int64_t x, std::int64_t y, std::int64_t& r) {
+                      const std::uint64_t u = static_cast<std::uint64_t>(x) + static_cast<std::uint64_t>(y);
+                      r = static_cast<std::int64_t>(u);
+                      return (static_cast<std::uint64_t>(x) ^ u) & (static_cast<std::uint64_t>(y) ^ u);
+                    });
+      break;
+    case Op::sub:
+      checked_dense([](std::int64_t x, std::int64_t y, std::int64_t& r) { return decimal::sub(x, y, r); },
+                    [](std::int64_t x, std::int64_t y, std::int64_t& r) {
+                      const std::uint64_t u = static_cast<std::uint64_t>(x) - static_cast<std::uint64_t>(y);
+                      r = static_cast<std::int64_t>(u);
+                      return (static_cast<std::uint64_t>(x) ^ static_cast<std::uint64_t>(y)) & (static_cast<std::uint64_t>(x) ^ u);
+                    });
+      break;
     case Op::mul: checked([](std::int64_t x, std::int64_t y, std::int64_t& r) { return decimal::mul(x, y, r); }, false); break;
     case Op::mul_int:
-      checked([](std::int64_t x, std::int64_t y, std::int64_t& r) { return !__builtin_mul_overflow(x, y, &r); }, false);
+      checked_dense([](std::int64_t x, std::int64_t y, std::int64_t& r) { return !__builtin_mul_overflow(x, y, &r); },
+                    [](std::int64_t x, std::int64_t y, std::int64_t& r) {
+                      return static_cast<std::uint64_t>(__builtin_mul_overflow(x, y, &r)) << 63;
+                    });
       break;
     case Op::div: checked([](std::int64_t x, std::int64_t y, std::int64_t& r) { return decimal::div(x, y, r); }, true); break;
     case Op::neg:
