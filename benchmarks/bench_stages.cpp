@@ -61,7 +61,8 @@ void BM_Compile(benchmark::State& state) {
   state.SetLabel(kRulebooks[state.range(0)]);
 }
 
-// evaluate W1 on generated data: subjects per second, by thread count
+// evaluate W1 on generated data: subjects per second, by thread count, chunk size, and
+// with aggregations folded into tables or not
 /// W1 compiled, with n generated subjects.
 struct W1 {
   gradus::Compilation rules = gradus::compile_source(source_of(0));
@@ -79,6 +80,7 @@ void BM_Evaluate(benchmark::State& state) {
   gradus::EvalOptions options = w.options;
   options.threads = static_cast<unsigned>(state.range(0));
   options.chunk_size = static_cast<std::size_t>(state.range(1));
+  options.fold = state.range(2) != 0;
   gradus::Outcomes out;
   gradus::evaluate(plan, table, options, out);
   for (auto _ : state) {
@@ -100,7 +102,14 @@ void BM_Explain(benchmark::State& state) {
 BENCHMARK(BM_Parse)->DenseRange(0, 2);
 BENCHMARK(BM_Check)->DenseRange(0, 2);
 BENCHMARK(BM_Compile)->DenseRange(0, 2);
-BENCHMARK(BM_Evaluate)->Args({1, 256})->Args({1, 1024})->Args({2, 256})->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_Evaluate)
+    ->ArgNames({"threads", "chunk", "fold"})
+    ->Args({1, 256, 1})
+    ->Args({1, 2048, 1})
+    ->Args({2, 2048, 1})
+    ->Args({1, 2048, 0})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 BENCHMARK(BM_Explain);
 
 }  // namespace

@@ -7,6 +7,8 @@
 // tier and sampling ratio. Then:
 //   BM_W1_Reference            the reference scorer, one thread, into reused arrays
 //   BM_W1_Engine/threads:T     gradus::evaluate with EvalOptions::threads = T
+//   BM_W1_Unfolded/threads:T   the same with EvalOptions::fold off: every aggregation
+//                              runs as instructions (the general path)
 // items_per_second is subjects per second; times are wall-clock.
 
 #include <benchmark/benchmark.h>
@@ -114,11 +116,14 @@ void setup() {
   w->table = gradus::w1::make_table(w->plan->schema, w->data);
   gradus::w1::score(w->data, w->reference);
 
-  for (unsigned threads : {1u, 2u}) {
-    gradus::EvalOptions options;
-    options.as_of = w->as_of;
-    options.threads = threads;
-    verify(*w, gradus::evaluate(*w->plan, w->table, options), threads);
+  for (bool fold : {true, false}) {
+    for (unsigned threads : {1u, 2u}) {
+      gradus::EvalOptions options;
+      options.as_of = w->as_of;
+      options.threads = threads;
+      options.fold = fold;
+      verify(*w, gradus::evaluate(*w->plan, w->table, options), threads);
+    }
   }
   const auto check = gradus::w1::check(w->data, w->reference);
   const auto totals = check.tier_totals();
@@ -150,11 +155,12 @@ void BM_W1_Reference(benchmark::State& state) {
                           static_cast<std::int64_t>(w.data.subject_count()));
 }
 
-void BM_W1_Engine(benchmark::State& state) {
+void run_engine(benchmark::State& state, bool fold) {
   const Workload& w = *g_workload;
   gradus::EvalOptions options;
   options.as_of = w.as_of;
   options.threads = static_cast<unsigned>(state.range(0));
+  options.fold = fold;
   gradus::Outcomes out;
   gradus::evaluate(*w.plan, w.table, options, out);  // allocate outside the timed loop, as the reference does
   for (auto _ : state) {
@@ -166,11 +172,19 @@ void BM_W1_Engine(benchmark::State& state) {
                           static_cast<std::int64_t>(w.data.subject_count()));
 }
 
+void BM_W1_Engine(benchmark::State& state) { run_engine(state, true); }
+void BM_W1_Unfolded(benchmark::State& state) { run_engine(state, false); }
+
 BENCHMARK(BM_W1_Reference)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_W1_Engine)
     ->ArgName("threads")
     ->Arg(1)
     ->Arg(2)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK(BM_W1_Unfolded)
+    ->ArgName("threads")
+    ->Arg(1)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 

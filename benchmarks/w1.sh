@@ -6,8 +6,8 @@
 # Builds nothing: BUILD_DIR must hold gradus_w1, bench_w1 and the gradus CLI
 # (cmake --build BUILD_DIR). Generates the W1 data once with `gradus_w1 gen`
 # into a cache directory, then measures
-#   (a) scoring: bench_w1 (engine 1 and 2 threads, reference), and the ratio
-#       engine single-thread time / reference time;
+#   (a) scoring: bench_w1 (engine 1 and 2 threads, reference, and the engine
+#       without folding), and the ratio engine single-thread time / reference time;
 #   (b) CSV loading: load_s from `gradus score --timing`, 1 and 2 threads;
 #   (c) the CLI end to end: gradus score ... --threads 2 --out /dev/null;
 #   (d) the reference tool: gradus_w1 reference (its own loader and scorer);
@@ -107,7 +107,8 @@ bench_time() {
 ref_s=$(bench_time BM_W1_Reference)
 eng1_s=$(bench_time BM_W1_Engine/threads:1)
 eng2_s=$(bench_time BM_W1_Engine/threads:2)
-[[ -n $ref_s && -n $eng1_s && -n $eng2_s ]] || die "could not read the timings from bench_w1's output"
+unf1_s=$(bench_time BM_W1_Unfolded/threads:1)
+[[ -n $ref_s && -n $eng1_s && -n $eng2_s && -n $unf1_s ]] || die "could not read the timings from bench_w1's output"
 
 # ---------------------------------------------------------------- (b), (c) the CLI
 # cli_runs T: runs the CLI REPEAT times with T threads; sets cli_load, cli_score, cli_write, cli_wall.
@@ -181,6 +182,7 @@ printf '%-46s %10s %12s\n' "" "seconds" "subjects/s"
 row "scoring  reference, 1 thread (bench_w1)" "$ref_s"
 row "scoring  engine, 1 thread (bench_w1)" "$eng1_s"
 row "scoring  engine, 2 threads (bench_w1)" "$eng2_s"
+row "scoring  engine without folding, 1 thread" "$unf1_s"
 row "scoring  engine, CLI --threads 1 (score_s)" "$score1"
 row "scoring  engine, CLI --threads $threads (score_s)" "$scoreT"
 row "load     CLI --threads 1 (load_s)" "$load1"

@@ -304,7 +304,10 @@ void Runner::exec_fold(const Fold& fold, std::int32_t index, const FoldState& st
       d[s] = lane.op == Op::agg_any ? t != 0 : static_cast<std::int64_t>(t);
     }
   } else if (lane.op == Op::agg_any) {  // entries 0 or 1: any record added 1
-    for (std::size_t s = 0; s < ns; ++s) d[s] = (sums[s] >> shift & mask) != 0;
+    for (std::size_t s = 0; s < ns; ++s) {
+      const std::uint64_t t = sums[s] >> shift & mask;
+      d[s] = static_cast<std::int64_t>((t | (0 - t)) >> 63);  // 1 when t != 0
+    }
   } else if (mask <= UINT32_MAX && step <= UINT32_MAX) {  // a 32 x 32-bit product (vectorises)
     const auto step32 = static_cast<std::uint32_t>(step);
     for (std::size_t s = 0; s < ns; ++s)
@@ -784,15 +787,17 @@ void evaluate(const Plan& plan, const SubjectTable& table, const EvalOptions& op
         runner.run(first, count);
         const std::int64_t* score = runner.reg(plan.score_reg);
         const std::int64_t* tier = runner.reg(plan.tier_reg);
-        for (std::size_t i = 0; i < count; ++i) {
-          out.score[first + i] = score[i];
-          out.tier[first + i] = static_cast<std::int32_t>(tier[i]);
-        }
+        std::copy(score, score + count, out.score.data() + first);
+        std::int32_t* tier_out = out.tier.data() + first;
+        for (std::size_t i = 0; i < count; ++i) tier_out[i] = static_cast<std::int32_t>(tier[i]);
         std::uint64_t* fired = out.overrides.data() + first;
         std::fill(fired, fired + count, 0);
         for (std::size_t k = 0; k < plan.overrides.size(); ++k) {
           const std::int64_t* when = runner.reg(plan.overrides[k].when_reg);
-          for (std::size_t i = 0; i < count; ++i) fired[i] |= static_cast<std::uint64_t>(when[i] != 0) << k;
+          for (std::size_t i = 0; i < count; ++i) {
+            const auto w = static_cast<std::uint64_t>(when[i]);
+            fired[i] |= ((w | (0 - w)) >> 63) << k;  // 1 when w != 0
+          }
         }
         for (std::size_t k = 0; k < plan.conditionals.size(); ++k) {  // measures with a condition
           const std::int64_t* when = runner.reg(plan.conditionals[k].when_reg);

@@ -134,6 +134,12 @@ class Analysis {
   std::optional<Needs> needs(std::int32_t root, std::vector<char>& slice) const {
     const Instr& agg = code_[static_cast<std::size_t>(root)];
     if (agg.sel >= 0) return std::nullopt;  // only aggregations over every subject
+    // the entries are read back after the whole plan ran: nothing may write them later
+    auto written_after = [&](const std::vector<std::vector<std::int32_t>>& writers, std::int32_t x) {
+      return x >= 0 && std::any_of(writers[static_cast<std::size_t>(x)].begin(), writers[static_cast<std::size_t>(x)].end(),
+                                   [&](std::int32_t w) { return w > root; });
+    };
+    if (written_after(reg_writers_, reads(agg).regs[0]) || written_after(sel_writers_, agg.b)) return std::nullopt;
     slice.assign(code_.size(), 0);
     std::vector<std::int32_t> stack;
     auto push = [&](const std::vector<std::vector<std::int32_t>>& writers, std::int32_t x, std::int32_t before) {
