@@ -273,14 +273,18 @@ bool Runner::prepare(const Fold& fold, FoldState& st) {
   std::uint64_t* prefix = st.prefix.data();
   for (std::size_t w = 0; w < words; ++w) {
     const std::uint64_t* packed = fold.packed.data() + w;
-    std::uint32_t subject_key = 0;
-    std::uint64_t acc = 0;
-    prefix[0] = 0;
-    for (std::size_t r = 0; r < nr; ++r) {
-      subject_key += delta[r];
-      acc += packed[static_cast<std::size_t>(subject_key + rkey[r]) * words];
-      prefix[r + 1] = acc;
-    }
+    auto running = [&](auto stride) {  // stride: the words per key (a constant 1 for most folds)
+      std::uint32_t subject_key = 0;
+      std::uint64_t acc = 0;
+      prefix[0] = 0;
+      for (std::size_t r = 0; r < nr; ++r) {
+        subject_key += delta[r];
+        acc += packed[static_cast<std::size_t>(subject_key + rkey[r]) * stride];
+        prefix[r + 1] = acc;
+      }
+    };
+    if (words == 1) running(std::integral_constant<std::size_t, 1>{});
+    else running(words);
     std::uint64_t* sums = st.sums.data() + w * ns;
     for (std::size_t s = 0; s < ns; ++s) sums[s] = prefix[off[s + 1] - r0] - prefix[off[s] - r0];
   }
