@@ -189,6 +189,7 @@ class Analysis {
       } else if (t.is_numeric() || t.kind == TypeKind::date) {
         n.code = false;
         if (!thresholds(static_cast<std::int32_t>(i), root, slice, n.thresholds)) return std::nullopt;
+        if (n.thresholds.empty()) continue;  // one segment: the value does not matter
       } else {
         return std::nullopt;
       }

@@ -46,6 +46,7 @@ struct FoldFeature {
   std::int32_t column = -1;              // field index; -1: the records' kind
   std::uint32_t size = 1;                // codes 0..size-1
   std::vector<std::int64_t> thresholds;  // empty: the value is the code; else the code is how many it reaches
+                                         // (a number's feature always has some)
   std::uint32_t stride = 1;              // key += code * stride
 };
 

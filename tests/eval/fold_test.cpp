@@ -71,7 +71,12 @@ EvalOptions options(bool fold, unsigned threads = 1, std::size_t chunk = 256) {
 std::size_t folded(const Plan& plan) {
   detail::Program p = detail::fold(plan, options(true).as_of);
   std::size_t lanes = 0;
-  for (const auto& f : p.folds) lanes += f.lanes.size();
+  for (const auto& f : p.folds) {
+    lanes += f.lanes.size();
+    // every field read has more than one code here: a feature of one code would be a
+    // number taken for a code (and every chunk would fall back to the instructions)
+    for (const auto& feature : f.features) EXPECT_TRUE(feature.column < 0 || feature.size > 1) << feature.column;
+  }
   return lanes;
 }
 
@@ -167,6 +172,13 @@ let w2 = weight * 1.5
 score
   start at 100
   deduct a: sum(pts[sev] * w2 over v)
+)", 1},
+    {"a_number_whose_uses_never_change", R"(
+table flat(a: days) -> decimal
+  otherwise -> 0.5
+score
+  start at 100
+  deduct a: sum(flat[age] over w)
 )", 1},
     {"values_that_do_not_fold_beside_those_that_do", R"(
 score

@@ -2,6 +2,8 @@
 //
 // Subjects are processed in fixed-size chunks; each chunk runs the plan's
 // instructions as vector operations over its subjects and their records.
+// Aggregations over small value domains are first folded into tables for the
+// evaluation date (EvalOptions::fold), which changes how fast, never what.
 // Chunks are spread over threads, and each subject's result depends only on
 // its own data, so the outcomes are identical for every thread count and
 // chunk size.
