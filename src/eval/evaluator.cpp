@@ -56,13 +56,9 @@ bool has_avx2() {
 template <std::size_t N>
 [[gnu::always_inline]] inline void segments_body(const std::int64_t* v, std::size_t n, const std::int64_t* th,
                                                  std::uint32_t stride, std::uint32_t* key) {
-  std::int64_t t[N];
+  std::int64_t t[N > 0 ? N : 1] = {};
   for (std::size_t j = 0; j < N; ++j) t[j] = th[j];
-  for (std::size_t i = 0; i < n; ++i) {
-    std::uint32_t k = 0;
-    for (std::size_t j = 0; j < N; ++j) k += v[i] >= t[j];
-    key[i] += k * stride;
-  }
+  for (std::size_t i = 0; i < n; ++i) key[i] += reached<N>(t, v[i]) * stride;
 }
 
 std::uint64_t codes_base(const std::int64_t* v, std::size_t n, std::uint64_t size, std::uint32_t stride,
@@ -96,27 +92,17 @@ std::uint64_t add_feature(const FoldFeature& f, const std::int64_t* v, std::size
 #endif
     return codes_base(v, n, f.size, stride, key);
   }
-  auto fixed = [&](auto count) {
+  const bool fixed = with_count(f.thresholds.size(), [&](auto count) {
     constexpr std::size_t N = decltype(count)::value;
 #ifdef GRADUS_AVX2_KERNELS
     if (has_avx2()) return segments_avx2<N>(v, n, f.thresholds.data(), stride, key);
 #endif
     segments_base<N>(v, n, f.thresholds.data(), stride, key);
-  };
-  switch (f.thresholds.size()) {
-    case 1: fixed(std::integral_constant<std::size_t, 1>{}); break;
-    case 2: fixed(std::integral_constant<std::size_t, 2>{}); break;
-    case 3: fixed(std::integral_constant<std::size_t, 3>{}); break;
-    case 4: fixed(std::integral_constant<std::size_t, 4>{}); break;
-    case 5: fixed(std::integral_constant<std::size_t, 5>{}); break;
-    case 6: fixed(std::integral_constant<std::size_t, 6>{}); break;
-    case 7: fixed(std::integral_constant<std::size_t, 7>{}); break;
-    case 8: fixed(std::integral_constant<std::size_t, 8>{}); break;
-    default:
-      with_segments(f.thresholds.data(), f.thresholds.size(), [&](auto segment) {
-        for (std::size_t i = 0; i < n; ++i) key[i] += segment(v[i]) * stride;
-      });
-  }
+  });
+  if (!fixed)
+    with_segments(f.thresholds.data(), f.thresholds.size(), [&](auto segment) {
+      for (std::size_t i = 0; i < n; ++i) key[i] += segment(v[i]) * stride;
+    });
   return 0;
 }
 

@@ -95,34 +95,46 @@ Program fold(const Plan& plan, std::int64_t as_of);
 /// it reaches (key >= threshold).
 std::vector<std::int64_t> band_thresholds(const PlanBandTable& t);
 
+/// Calls f(std::integral_constant<std::size_t, n>{}) for a threshold count n
+/// up to 8 (so loops over the thresholds unroll) and returns true; returns
+/// false for more.
+template <class F>
+bool with_count(std::size_t n, F&& f) {
+  switch (n) {
+    case 0: f(std::integral_constant<std::size_t, 0>{}); return true;
+    case 1: f(std::integral_constant<std::size_t, 1>{}); return true;
+    case 2: f(std::integral_constant<std::size_t, 2>{}); return true;
+    case 3: f(std::integral_constant<std::size_t, 3>{}); return true;
+    case 4: f(std::integral_constant<std::size_t, 4>{}); return true;
+    case 5: f(std::integral_constant<std::size_t, 5>{}); return true;
+    case 6: f(std::integral_constant<std::size_t, 6>{}); return true;
+    case 7: f(std::integral_constant<std::size_t, 7>{}); return true;
+    case 8: f(std::integral_constant<std::size_t, 8>{}); return true;
+    default: return false;
+  }
+}
+
+/// How many of the thresholds t[0..N) x reaches.
+template <std::size_t N>
+[[gnu::always_inline]] inline std::uint32_t reached(const std::int64_t* t, std::int64_t x) {
+  std::uint32_t k = 0;
+  for (std::size_t j = 0; j < N; ++j) k += x >= t[j];
+  return k;
+}
+
 /// Calls body(segment) once, where segment(x) is how many of the ascending
 /// thresholds th[0..n) x reaches: a fixed number of comparisons for up to 8,
 /// a binary search beyond.
 template <class Body>
 void with_segments(const std::int64_t* th, std::size_t n, Body&& body) {
-  auto fixed = [&](auto count) {
+  const bool fixed = with_count(n, [&](auto count) {
     constexpr std::size_t N = decltype(count)::value;
     std::int64_t t[N > 0 ? N : 1] = {};
     for (std::size_t j = 0; j < N; ++j) t[j] = th[j];
-    body([&t](std::int64_t x) {
-      std::uint32_t k = 0;
-      for (std::size_t j = 0; j < N; ++j) k += x >= t[j];
-      return k;
-    });
-  };
-  switch (n) {
-    case 0: fixed(std::integral_constant<std::size_t, 0>{}); break;
-    case 1: fixed(std::integral_constant<std::size_t, 1>{}); break;
-    case 2: fixed(std::integral_constant<std::size_t, 2>{}); break;
-    case 3: fixed(std::integral_constant<std::size_t, 3>{}); break;
-    case 4: fixed(std::integral_constant<std::size_t, 4>{}); break;
-    case 5: fixed(std::integral_constant<std::size_t, 5>{}); break;
-    case 6: fixed(std::integral_constant<std::size_t, 6>{}); break;
-    case 7: fixed(std::integral_constant<std::size_t, 7>{}); break;
-    case 8: fixed(std::integral_constant<std::size_t, 8>{}); break;
-    default:
-      body([th, n](std::int64_t x) { return static_cast<std::uint32_t>(std::upper_bound(th, th + n, x) - th); });
-  }
+    body([&t](std::int64_t x) { return reached<N>(t, x); });
+  });
+  if (!fixed)
+    body([th, n](std::int64_t x) { return static_cast<std::uint32_t>(std::upper_bound(th, th + n, x) - th); });
 }
 
 }  // namespace gradus::detail
