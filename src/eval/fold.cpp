@@ -520,7 +520,8 @@ Program fold(const Plan& plan, std::int64_t as_of) {
   };
   need(need_reg, plan.score_reg);
   need(need_reg, plan.tier_reg);
-  for (const PlanOverride& o : plan.overrides) need(need_reg, o.when_reg);
+  for (const PlanOverride& o : plan.overrides) need(need_reg, o.when_reg);  // what evaluate() reads
+  for (const PlanConditional& c : plan.conditionals) need(need_reg, c.when_reg);
   std::vector<Program::Step> steps;
   for (std::size_t k = code.size(); k-- > 0;) {
     const Instr& in = code[k];

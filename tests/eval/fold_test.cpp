@@ -2,6 +2,8 @@
 // own instructions, on random data, at the int64 boundaries and on bad data.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <random>
 
 #include "gradus/gradus.hpp"
@@ -215,6 +217,7 @@ SubjectTable random_table_for(const Plan& plan, std::uint64_t seed, std::int64_t
     for (std::int64_t b : t.bounds)
       if (b > INT64_MIN + 1 && b < INT64_MAX - 1) numbers.insert(numbers.end(), {b - 1, b, b + 1});
   auto value = [&](const FieldDef& f) -> std::int64_t {
+    if (!f.allowed.empty()) return f.allowed[static_cast<std::size_t>(pick(static_cast<std::int64_t>(f.allowed.size())))];
     switch (f.type.kind) {
       case TypeKind::enumeration:
         return pick(static_cast<std::int64_t>(plan.schema.enums[static_cast<std::size_t>(f.type.enum_index)].members.size()));
@@ -245,13 +248,21 @@ SubjectTable random_table_for(const Plan& plan, std::uint64_t seed, std::int64_t
 }
 
 TEST(Fold, EveryRulebookInRulesGivesTheSameOutcomesFolded) {
-  for (const char* name : {"w1", "food_drug", "construction"}) {
-    SCOPED_TRACE(name);
-    Compilation c = compile_file(std::string(GRADUS_SOURCE_DIR) + "/rules/" + name + ".gradus");
+  std::vector<std::filesystem::path> files;
+  for (const auto& e : std::filesystem::directory_iterator(std::filesystem::path(GRADUS_SOURCE_DIR) / "rules"))
+    if (e.path().extension() == ".gradus") files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  ASSERT_GE(files.size(), 3u);
+  std::size_t lanes = 0;
+  for (const auto& file : files) {
+    SCOPED_TRACE(file.filename().string());
+    Compilation c = compile_file(file.string());
     ASSERT_TRUE(c.ok()) << c.render();
-    EXPECT_GT(folded(*c.plan), 0u);
-    for (std::uint64_t seed : {11u, 12u}) expect_fold_agrees(*c.plan, random_table_for(*c.plan, seed, options(true).as_of), name);
+    lanes += folded(*c.plan);
+    for (std::uint64_t seed : {11u, 12u})
+      expect_fold_agrees(*c.plan, random_table_for(*c.plan, seed, options(true).as_of), file.filename().string());
   }
+  EXPECT_GT(lanes, files.size());  // most rulebooks fold something
 }
 
 TEST(Fold, SubjectsWithoutRecordsAndEmptyTables) {
