@@ -92,6 +92,18 @@ std::uint64_t add_feature(const FoldFeature& f, const std::int64_t* v, std::size
 #endif
     return codes_base(v, n, f.size, stride, key);
   }
+  if (f.first != 0 || f.last + 1 != f.size) {  // some values make an instruction on the way fail
+    const std::uint32_t first = f.first, span = f.last - f.first;
+    std::uint64_t outside = 0;
+    with_segments(f.thresholds.data(), f.thresholds.size(), [&](auto segment) {
+      for (std::size_t i = 0; i < n; ++i) {
+        const std::uint32_t k = segment(v[i]);
+        outside |= std::uint64_t{k - first > span} << 63;
+        key[i] += k * stride;
+      }
+    });
+    return outside;
+  }
   const bool fixed = with_count(f.thresholds.size(), [&](auto count) {
     constexpr std::size_t N = decltype(count)::value;
 #ifdef GRADUS_AVX2_KERNELS
@@ -495,10 +507,7 @@ void Runner::exec(const Instr& in, std::int32_t index) {
       checked([](std::int64_t x, std::int64_t, std::int64_t& r) { return decimal::from_int(x, r); }, false);
       break;
     case Op::year_of:  // a date far outside the calendar (from date arithmetic) fails its subject
-      checked([](std::int64_t x, std::int64_t, std::int64_t& r) {
-        constexpr std::int64_t kFar = 3'000'000'000'000;  // days: years within ±8e9
-        return x >= -kFar && x <= kFar && decimal::from_int(date::year_of(x), r);
-      }, false);
+      checked([](std::int64_t x, std::int64_t, std::int64_t& r) { return year_value(x, r); }, false);
       break;
     case Op::min:
       total([](std::int64_t x, std::int64_t y) { return x < y ? x : y; },

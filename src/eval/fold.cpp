@@ -92,6 +92,7 @@ struct Need {
   bool code = true;                  // the value is a code (kind, enum, bool)
   std::uint32_t size = 1;            // codes
   std::vector<std::int64_t> thresholds;  // for numbers
+  std::int64_t lo = INT64_MIN, hi = INT64_MAX;  // numbers: the values no instruction on the way fails for
 };
 using FeatureKey = std::pair<Level, std::int32_t>;  // (level, column); column -1: the kind
 using Needs = std::map<FeatureKey, Need>;
@@ -109,6 +110,8 @@ void merge(Needs& into, const Needs& from) {
   for (const auto& [key, n] : from) {
     auto [it, fresh] = into.emplace(key, n);
     if (fresh || n.code) continue;
+    it->second.lo = std::max(it->second.lo, n.lo);
+    it->second.hi = std::min(it->second.hi, n.hi);
     auto& t = it->second.thresholds;
     t.insert(t.end(), n.thresholds.begin(), n.thresholds.end());
     std::sort(t.begin(), t.end());
@@ -188,7 +191,7 @@ class Analysis {
         n.size = static_cast<std::uint32_t>(plan_.schema.enums[static_cast<std::size_t>(t.enum_index)].members.size());
       } else if (t.is_numeric() || t.kind == TypeKind::date) {
         n.code = false;
-        if (!thresholds(static_cast<std::int32_t>(i), root, slice, n.thresholds)) return std::nullopt;
+        if (!number(static_cast<std::int32_t>(i), root, slice, n) || n.lo > n.hi) return std::nullopt;
         if (n.thresholds.empty()) continue;  // one segment: the value does not matter
       } else {
         return std::nullopt;
@@ -235,6 +238,7 @@ class Analysis {
       else if (in.op == Op::as_of_offset) x = as_of_ + in.imm;
       else if (in.op == Op::as_of_months) x = date::add_months(as_of_, in.imm);
       else if (auto c = in.op == Op::broadcast ? constant_of(in.a, w) : std::nullopt) x = *c;
+      else if (auto y = constant_step(in, w)) x = *y;
       else return std::nullopt;
       if (v && *v != x) return std::nullopt;
       v = x;
@@ -242,55 +246,188 @@ class Analysis {
     return v;
   }
 
-  /// Collects the thresholds at which the results of the uses of a loaded
-  /// number (and of its copies on the records, for a subject's) change; false
-  /// when some use is not a comparison with a constant or a band lookup.
-  bool thresholds(std::int32_t load, std::int32_t root, const std::vector<char>& slice,
-                  std::vector<std::int64_t>& out) const {
-    auto add = [&](std::int64_t t) {
-      if (t != INT64_MIN) out.push_back(t);  // every value reaches INT64_MIN
+  /// One monotone map on the way from a loaded number to a comparison: the
+  /// instruction `op` with the number as one operand and the constant k as the other.
+  struct Step {
+    Op op = Op::add;
+    std::int64_t k = 0;
+    bool left = true;  // the number is the left operand (sub: u - k rather than k - u)
+  };
+  /// A comparison (or band lookup) of a number mapped by `chain`: y >= t for each test t.
+  struct Use {
+    std::vector<Step> chain;
+    std::vector<std::int64_t> tests;
+  };
+
+  /// The step as the instruction computes it; false where the instruction fails.
+  static bool apply(const Step& s, std::int64_t u, std::int64_t& y) {
+    switch (s.op) {
+      case Op::add: return decimal::add(u, s.k, y);
+      case Op::sub: return s.left ? decimal::sub(u, s.k, y) : decimal::sub(s.k, u, y);
+      case Op::neg: return !__builtin_sub_overflow(std::int64_t{0}, u, &y);
+      case Op::mul_int: return !__builtin_mul_overflow(u, s.k, &y);
+      case Op::scale_int: return decimal::from_int(u, y);
+      case Op::year_of: return year_value(u, y);
+      default: return false;
+    }
+  }
+
+  /// The value of one of the steps' instructions over constants (`year(as_of) - 1`), if it has one.
+  std::optional<std::int64_t> constant_step(const Instr& in, std::int32_t at) const {
+    const bool unary = in.op == Op::neg || in.op == Op::scale_int || in.op == Op::year_of;
+    if (!unary && in.op != Op::add && in.op != Op::sub && in.op != Op::mul_int) return std::nullopt;
+    const auto u = constant_of(in.a, at);
+    const auto k = unary ? std::optional<std::int64_t>(0) : in.b < 0 ? std::optional<std::int64_t>(in.imm) : constant_of(in.b, at);
+    std::int64_t y;
+    if (!u || !k || !apply(Step{in.op, *k, true}, *u, y)) return std::nullopt;
+    return y;
+  }
+
+  /// The step an instruction takes on x, if it is one of the monotone maps.
+  std::optional<Step> step_of(const Instr& in, std::int32_t x, std::int32_t before) const {
+    auto constant = [&](std::int32_t reg) -> std::optional<std::int64_t> {
+      if (reg < 0) return in.imm;  // binary operations with b < 0 take imm
+      return reg == x ? std::nullopt : constant_of(reg, before);
     };
-    auto above = [&](std::int64_t k) {  // the first value greater than k
-      if (k != INT64_MAX) add(k + 1);
+    switch (in.op) {
+      case Op::add:
+      case Op::sub:
+      case Op::mul_int:
+        if (in.a == x) {
+          if (auto k = constant(in.b)) return Step{in.op, *k, true};
+        } else if (in.b == x) {
+          if (auto k = constant(in.a)) return Step{in.op, *k, false};
+        }
+        return std::nullopt;
+      case Op::neg:
+      case Op::scale_int:
+      case Op::year_of:
+        if (in.a == x) return Step{in.op, 0, true};
+        return std::nullopt;
+      default:
+        return std::nullopt;
+    }
+  }
+
+  /// The thresholds of a loaded number (and of its copies on the records, for a
+  /// subject's): where the outcome of a comparison or band lookup of it, or of a
+  /// monotone map of it, changes; and the interval of values none of those maps
+  /// fails for. False when some use is none of these.
+  bool number(std::int32_t load, std::int32_t root, const std::vector<char>& slice, Need& n) const {
+    struct Value {
+      std::int32_t reg, from;
+      std::vector<Step> chain;
     };
-    // x OP k changes at k (x >= k) or k + 1 (x > k); equality at both
-    auto compare = [&](Op op, std::int64_t k, bool x_left) {
-      if (!x_left) op = op == Op::lt ? Op::gt : op == Op::gt ? Op::lt : op == Op::le ? Op::ge : op == Op::ge ? Op::le : op;
-      if (op == Op::lt || op == Op::ge || op == Op::eq || op == Op::ne) add(k);
-      if (op == Op::le || op == Op::gt || op == Op::eq || op == Op::ne) above(k);
-    };
-    std::vector<std::pair<std::int32_t, std::int32_t>> values{{code_[static_cast<std::size_t>(load)].dst, load}};
+    std::vector<Value> values{{code_[static_cast<std::size_t>(load)].dst, load, {}}};
+    std::vector<Use> uses;
     for (std::size_t v = 0; v < values.size(); ++v) {
-      const auto [x, from] = values[v];
-      if (reads(code_[static_cast<std::size_t>(root)]).regs[0] == x) return false;  // summed itself
-      for (std::size_t i = static_cast<std::size_t>(from) + 1; i < static_cast<std::size_t>(root); ++i) {
+      const Value value = values[v];
+      if (reads(code_[static_cast<std::size_t>(root)]).regs[0] == value.reg) return false;  // summed itself
+      for (std::size_t i = static_cast<std::size_t>(value.from) + 1; i < static_cast<std::size_t>(root); ++i) {
         if (!slice[i]) continue;
         const Instr& in = code_[i];
         const Reads r = reads(in);
-        if (r.regs[0] != x && r.regs[1] != x) continue;
-        if (!threshold_use(in, x, static_cast<std::int32_t>(i), compare, add)) {
-          if (in.op != Op::broadcast) return false;
-          values.push_back({in.dst, static_cast<std::int32_t>(i)});  // the same value on the records
+        if (r.regs[0] != value.reg && r.regs[1] != value.reg) continue;
+        const auto at = static_cast<std::int32_t>(i);
+        Use use{value.chain, {}};
+        if (tests(in, value.reg, at, use.tests)) {
+          uses.push_back(std::move(use));
+        } else if (writes_selection(in.op) || reg_writers_[static_cast<std::size_t>(in.dst)].size() != 1) {
+          return false;  // a value passed on must be the only one in its register
+        } else if (in.op == Op::broadcast) {
+          values.push_back({in.dst, at, value.chain});  // the same value on the records
+        } else if (auto step = step_of(in, value.reg, at)) {
+          values.push_back({in.dst, at, value.chain});
+          values.back().chain.push_back(*step);
+        } else {
+          return false;
         }
       }
     }
-    std::sort(out.begin(), out.end());
-    out.erase(std::unique(out.begin(), out.end()), out.end());
+    for (const Use& use : uses)
+      if (!resolve(use, n)) return false;
+    std::sort(n.thresholds.begin(), n.thresholds.end());
+    n.thresholds.erase(std::unique(n.thresholds.begin(), n.thresholds.end()), n.thresholds.end());
     return true;
   }
 
-  /// Adds the thresholds of one use of x; false if it is no comparison with a constant or band lookup.
-  template <class Compare, class Add>
-  bool threshold_use(const Instr& in, std::int32_t x, std::int32_t before, Compare& compare, Add& add) const {
-    if (in.op == Op::band && in.a == x) {
-      for (std::int64_t t : band_thresholds(plan_.band_tables[static_cast<std::size_t>(in.imm)])) add(t);
-    } else if (in.op == Op::sel_cmp && in.a == x) {
+  /// Adds to n the values of x at which a use's outcome changes: where its chain
+  /// starts or stops failing (n's interval narrows to where it does not), and
+  /// where each test y >= t on y = chain(x) changes. Each step is monotone, so
+  /// failing is an interval's complement and each test changes once: both are
+  /// found by binary search over the instructions' own arithmetic. False when
+  /// the chain fails everywhere.
+  bool resolve(const Use& use, Need& n) const {
+    auto add = [&](std::int64_t t) {
+      if (t != INT64_MIN) n.thresholds.push_back(t);  // every value reaches INT64_MIN
+    };
+    if (use.chain.empty()) {
+      for (std::int64_t t : use.tests) add(t);
+      return true;
+    }
+    auto map = [&](std::int64_t x, std::int64_t& y) {
+      y = x;
+      for (const Step& s : use.chain)
+        if (!apply(s, y, y)) return false;
+      return true;
+    };
+    auto valid = [&](std::int64_t x) {
+      std::int64_t y;
+      return map(x, y);
+    };
+    // the smallest x in [lo, hi] for which pred holds, pred being false then true there and true at hi
+    auto first = [](std::int64_t lo, std::int64_t hi, auto pred) {
+      while (lo < hi) {
+        const std::int64_t mid =
+            lo + static_cast<std::int64_t>((static_cast<std::uint64_t>(hi) - static_cast<std::uint64_t>(lo)) / 2);
+        if (pred(mid)) hi = mid;
+        else lo = mid + 1;
+      }
+      return lo;
+    };
+    std::optional<std::int64_t> inside;
+    for (std::int64_t x : {std::int64_t{0}, as_of_, std::int64_t{1}, std::int64_t{-1}})
+      if (!inside && valid(x)) inside = x;
+    if (!inside) return false;
+    const std::int64_t lo = first(INT64_MIN, *inside, valid);
+    const std::int64_t hi = valid(INT64_MAX) ? INT64_MAX : first(*inside, INT64_MAX, [&](std::int64_t x) { return !valid(x); }) - 1;
+    add(lo);
+    if (hi != INT64_MAX) add(hi + 1);
+    n.lo = std::max(n.lo, lo);
+    n.hi = std::min(n.hi, hi);
+    for (std::int64_t t : use.tests) {
+      auto reached = [&](std::int64_t x) {
+        std::int64_t y;
+        map(x, y);
+        return y >= t;
+      };
+      const bool at_hi = reached(hi);
+      if (reached(lo) != at_hi) add(first(lo, hi, [&](std::int64_t x) { return reached(x) == at_hi; }));
+    }
+    return true;
+  }
+
+  /// The tests y >= t in which one use of y's value changes, if it is a
+  /// comparison with a constant or a band lookup.
+  bool tests(const Instr& in, std::int32_t y, std::int32_t before, std::vector<std::int64_t>& out) const {
+    auto above = [&](std::int64_t k) {  // the first value greater than k
+      if (k != INT64_MAX) out.push_back(k + 1);
+    };
+    // y OP k changes at k (y >= k) or k + 1 (y > k); equality at both
+    auto compare = [&](Op op, std::int64_t k, bool y_left) {
+      if (!y_left) op = op == Op::lt ? Op::gt : op == Op::gt ? Op::lt : op == Op::le ? Op::ge : op == Op::ge ? Op::le : op;
+      if (op == Op::lt || op == Op::ge || op == Op::eq || op == Op::ne) out.push_back(k);
+      if (op == Op::le || op == Op::gt || op == Op::eq || op == Op::ne) above(k);
+    };
+    if (in.op == Op::band && in.a == y) {
+      for (std::int64_t t : band_thresholds(plan_.band_tables[static_cast<std::size_t>(in.imm)])) out.push_back(t);
+    } else if (in.op == Op::sel_cmp && in.a == y) {
       compare(static_cast<Op>(in.b), in.imm, true);
-    } else if (is_comparison(in.op) && in.a == x && in.b < 0) {
+    } else if (is_comparison(in.op) && in.a == y && in.b < 0) {
       compare(in.op, in.imm, true);
-    } else if (is_comparison(in.op) && in.a == x && in.b != x && constant_of(in.b, before)) {
+    } else if (is_comparison(in.op) && in.a == y && in.b != y && constant_of(in.b, before)) {
       compare(in.op, *constant_of(in.b, before), true);
-    } else if (is_comparison(in.op) && in.b == x && in.a != x && constant_of(in.a, before)) {
+    } else if (is_comparison(in.op) && in.b == y && in.a != y && constant_of(in.a, before)) {
       compare(in.op, *constant_of(in.a, before), false);
     } else {
       return false;
@@ -299,7 +436,7 @@ class Analysis {
   }
 };
 
-/// A value of each code of a feature, for the synthetic table.
+/// A value of each code of a feature.
 std::int64_t representative(const FoldFeature& f, std::uint32_t code) {
   if (f.thresholds.empty()) return code;
   return code == 0 ? f.thresholds[0] - 1 : f.thresholds[code - 1];
@@ -318,6 +455,14 @@ SubjectTable synthetic(const Plan& plan, const Needs& needs, Fold& fold) {
       f.thresholds = n.code ? std::vector<std::int64_t>{} : n.thresholds;
       f.size = n.code ? n.size : static_cast<std::uint32_t>(n.thresholds.size() + 1);
       f.stride = stride;
+      f.first = f.size;
+      f.last = 0;
+      for (std::uint32_t c = 0; c < f.size; ++c) {  // a number's codes whose values no instruction fails for
+        const std::int64_t v = representative(f, c);
+        if (n.code || (v >= n.lo && v <= n.hi)) f.first = std::min(f.first, c), f.last = c;
+      }
+      f.lo = n.code ? INT64_MIN : n.lo;
+      f.hi = n.code ? INT64_MAX : n.hi;
       stride *= f.size;
       fold.features.push_back(std::move(f));
     }
@@ -338,7 +483,8 @@ SubjectTable synthetic(const Plan& plan, const Needs& needs, Fold& fold) {
   for (std::uint32_t key = 0; key < fold.keys; ++key) {
     for (const FoldFeature& f : fold.features) {
       const std::uint32_t code = key / f.stride % f.size;
-      const std::int64_t v = representative(f, code);
+      // a code outside the fold never uses its entries: any value no instruction fails for
+      const std::int64_t v = std::clamp(representative(f, code), f.lo, f.hi);
       if (f.level == Level::subject) {
         t.subject_columns[static_cast<std::size_t>(f.column)][key / per_subject] = v;
       } else if (f.column < 0) {

@@ -2,7 +2,8 @@
 //
 // Many aggregations read records only through values with few possibilities:
 // the kind, enumeration and bool fields, numbers compared with constants or
-// looked up in band tables, and subject values of the same sort. In W1,
+// looked up in band tables (also after monotone maps with constants: age(date),
+// year(date), k - x, x * k), and subject values of the same sort. In W1,
 //
 //   sum(points[severity] * weight * decay[age_days] over violation)
 //
@@ -24,11 +25,18 @@
 // makes the difference exact). Subjects with more records add their entries
 // one by one in 128 bits and fail on overflow exactly as agg_sum does.
 //
+// A number's code is the count of thresholds it reaches: the values where a
+// comparison's outcome changes, found for a mapped number by binary search
+// over the instructions' own arithmetic (each map is monotone), and where a
+// map starts or stops failing (overflow, a date outside the calendar); the
+// fold covers only the codes no map fails for.
+//
 // Results equal those of the plan's instructions bit for bit: the table
 // entries are those instructions' own results, a fold is only made when no
-// instruction feeding it can fail for any combination, and a chunk whose data
-// holds a code outside its domain (a kind or enum code out of range) runs the
-// plan's instructions instead, which report it as they always do.
+// instruction feeding it fails for any combination it covers, and a chunk
+// whose data holds a value outside a fold (a kind or enum code out of range, a
+// number a map fails for) runs the plan's instructions instead, which report
+// it as they always do.
 #pragma once
 
 #include <algorithm>
@@ -36,6 +44,8 @@
 #include <type_traits>
 #include <vector>
 
+#include "gradus/core/date.hpp"
+#include "gradus/core/decimal.hpp"
 #include "gradus/plan/plan.hpp"
 
 namespace gradus::detail {
@@ -48,6 +58,8 @@ struct FoldFeature {
   std::vector<std::int64_t> thresholds;  // empty: the value is the code; else the code is how many it reaches
                                          // (a number's feature always has some)
   std::uint32_t stride = 1;              // key += code * stride
+  std::uint32_t first = 0, last = 0;     // codes the fold covers; a value with another runs the instructions
+  std::int64_t lo = INT64_MIN, hi = INT64_MAX;  // numbers: the values those codes hold
 };
 
 /// One folded aggregation: a lane of the packed table.
@@ -90,6 +102,13 @@ struct Program {
 /// relative to it are constants then). Returns an empty program when nothing
 /// can: the Runner then runs the plan's instructions.
 Program fold(const Plan& plan, std::int64_t as_of);
+
+/// The year_of instruction: the calendar year of a day as a whole number
+/// (scaled); false for a day far outside the calendar (from date arithmetic).
+inline bool year_value(std::int64_t days, std::int64_t& out) {
+  constexpr std::int64_t kFar = 3'000'000'000'000;  // days: years within ±8e9
+  return days >= -kFar && days <= kFar && decimal::from_int(date::year_of(days), out);
+}
 
 /// A band table as thresholds, ascending: a key's segment is how many of them
 /// it reaches (key >= threshold).

@@ -344,6 +344,48 @@ score
   expect_fold_agrees(*plan, random_table(*plan, 5, shape), "too wide");
 }
 
+// Numbers reached through monotone maps: age(date) is (as_of - date) scaled,
+// year(date), a constant minus a number, a number times a negative constant.
+// Values where a map fails (dates far outside the calendar, products out of
+// range) lie outside the fold: their chunks run the instructions, which fail
+// those subjects exactly as always.
+TEST(Fold, MonotoneMapsOfNumbersFoldAndTheirFailuresStayInstructions) {
+  auto plan = compile_text(std::string(R"(
+score
+  start at 100
+  deduct a: sum(decay[age(on)] over v)
+  deduct b: 2 * count(w where year(on) = year(as_of) - 1)
+  deduct c: count(x where age * -2 < -730 days)
+  deduct d: count(v where 1000 days - age > 0 days)
+  deduct e: count(w where age(on) >= 10 days and -age < -3 days)
+)") + kLadder);
+  ASSERT_TRUE(plan);
+  EXPECT_EQ(folded(*plan), 5u);
+  detail::Program p = detail::fold(*plan, options(true).as_of);
+  bool narrowed = false;  // some feature covers only the values its maps do not fail for
+  for (const auto& f : p.folds)
+    for (const auto& feature : f.features) narrowed |= feature.first > 0 || feature.last + 1 < feature.size;
+  EXPECT_TRUE(narrowed);
+
+  Shape shape;
+  shape.subjects = 1500;
+  SubjectTable t = random_table(*plan, 8, shape);
+  expect_fold_agrees(*plan, t, "ordinary values");
+  const auto on = static_cast<std::size_t>(plan->schema.record_field("on"));
+  const auto age = static_cast<std::size_t>(plan->schema.record_field("age"));
+  static constexpr std::int64_t kDays[] = {INT64_MIN, INT64_MIN + 1, -9'300'000'000'000, -3'000'000'000'001,
+                                           -3'000'000'000'000, 3'000'000'000'000, 3'000'000'000'001, INT64_MAX};
+  static constexpr std::int64_t kAges[] = {INT64_MIN, -4'611'686'018'427'387'905, -4'611'686'018'427'387'904,
+                                           4'611'686'018'427'387'904, INT64_MAX};
+  for (std::size_t r = 0, k = 0; r < t.record_count(); r += 911, ++k) {
+    t.record_columns[on][r] = kDays[k % 8];
+    t.record_columns[age][r + 1 < t.record_count() ? r + 1 : r] = kAges[k % 5];
+  }
+  const Outcomes ref = evaluate(*plan, t, options(false));
+  EXPECT_FALSE(ref.errors.empty());
+  expect_fold_agrees(*plan, t, "values where the maps fail");
+}
+
 // Codes outside their enumeration, in records the aggregation does not read or
 // does: the chunk runs the instructions, which fail the subject or not as always.
 TEST(Fold, CodesOutsideTheDomainRunTheInstructions) {
