@@ -539,8 +539,8 @@ class Builder {
   }
   void sup_row(const Span& kw) { rb_.supervision.back().rows.emplace_back().span = kw; }
   void sup_tier(const ast::Name& n) { rb_.supervision.back().rows.back().tier = n; }
-  void sup_sampling() { rb_.supervision.back().rows.back().sampling = take_root(); }
-  void sup_interval() { rb_.supervision.back().rows.back().interval = take_root(); }
+  void sup_sampling() { set_once(rb_.supervision.back().rows.back().sampling, "sampling"); }
+  void sup_interval() { set_once(rb_.supervision.back().rows.back().interval, "interval"); }
   void sup_incentive(const ast::Name& n) { rb_.supervision.back().rows.back().incentives.push_back(n); }
   void sup_measure(const ast::Name& n) { rb_.supervision.back().rows.back().measures.push_back(n); }
   void close_sup_row(const Span& s) { rb_.supervision.back().rows.back().span = s; }
@@ -677,6 +677,17 @@ class Builder {
     ast::ExprPtr e = pop().expr;
     roots_.push_back(e.get());
     return e;
+  }
+
+  /// A supervision row's `sampling` or `interval`: a second one is an error, not a silent replacement.
+  void set_once(ast::ExprPtr& slot, std::string_view what) {
+    ast::ExprPtr e = take_root();
+    if (!slot) {
+      slot = std::move(e);
+      return;
+    }
+    roots_.pop_back();  // e is dropped here: it must not be numbered
+    diags_.error(Code::E0101, e->span, fmt::format("'{}' given twice in one supervision row", what));
   }
 
   ast::Basis take_basis(Span s) {
