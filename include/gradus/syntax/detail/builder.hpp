@@ -271,8 +271,15 @@ class Builder {
     continuation_ = "'version', 'effective', 'basis' or a declaration";
   }
   void header_title(const Str& s) { rb_.header.title = s.value; }
-  void header_version(const Str& s) { rb_.header.version = s.value; }
+  // A second version or effective date would silently replace the first: an error instead.
+  void header_version(const Str& s) {
+    if (version_seen_) return diags_.error(Code::E0101, s.span, "'version' given twice in the header");
+    version_seen_ = true;
+    rb_.header.version = s.value;
+  }
   void header_from(const Tok& t) {
+    if (rb_.header.effective_from)
+      return diags_.error(Code::E0101, t.span, "'effective' given twice in the header");
     rb_.header.effective_from = t.text;
     rb_.header.effective_from_span = t.span;
   }
@@ -746,6 +753,7 @@ class Builder {
   Iter begin_;                          // offset 0 of the source
   Iter end_;                            // end of the source
   std::size_t max_depth_;               // ParseLimits::max_depth
+  bool version_seen_ = false;           // the header's 'version' was given
   std::size_t depth_ = 0;               // nesting of the expression being parsed
   std::vector<Operand> stack_;          // operands of the expression being parsed
   std::vector<std::size_t> opens_;      // stack_ indices of open calls/lookups/aggregates
