@@ -28,9 +28,7 @@ class Limits {
   /// A definition or section entry, counted over the whole rulebook.
   void definition(Span span) {
     if (++definitions_ == limits_.max_definitions + 1)
-      over(span,
-           "definitions (laws, enums, constants, tables, lets, measures, score items, tiers and supervision "
-           "rows together)",
+      over(span, "definitions (declarations, score items, tiers and rows of sections, all together)",
            limits_.max_definitions);
   }
 
@@ -62,6 +60,7 @@ void check_limits(const ast::Rulebook& rb, const std::vector<ast::Expr*>& roots,
     for (const auto& f : s.fields) {
       l.names(f.type.kinds, "record kinds");
       l.names(f.for_kinds, "record kinds after 'for'");
+      l.entries(f.allowed, fmt::format("allowed values of field '{}'", f.name.text), span);
     }
   }
   for (const auto& x : rb.consts) l.definition(x.span);
@@ -81,7 +80,26 @@ void check_limits(const ast::Rulebook& rb, const std::vector<ast::Expr*>& roots,
       l.definition(r.span);
       l.names(r.incentives, "incentives in one supervision row");
       l.names(r.measures, "measures in one supervision row");
+      l.entries(r.conditional, "measures and incentives with a condition in one supervision row",
+                [](const ast::ConditionalMeasure& c) { return c.name.span; });
     }
+  for (const auto& x : rb.sanctions) l.definition(x.span);
+  for (const auto& b : rb.breaches) l.entries(b.inputs, "breach inputs", span);
+  for (const auto& p : rb.penalties) {
+    l.definition(p.span);
+    for (const auto& x : p.items) l.definition(x.span);
+  }
+  for (const auto& p : rb.proportions) {
+    l.definition(p.span);
+    l.names(p.chain, "names in one proportion");
+  }
+  for (const auto& d : rb.discretions)
+    for (const auto& x : d.rows) l.definition(x.span);
+  for (const auto& v : rb.variants) {
+    l.definition(v.span);
+    l.entries(v.sets, fmt::format("settings in variant '{}'", v.name.text), span);
+  }
+  for (const auto& x : rb.categories) l.definition(x.span);
 
   // Expressions: their total size, and the record kinds each aggregation names.
   std::size_t nodes = 0;

@@ -118,8 +118,8 @@ TEST(RuleLimits, TooManyDefinitions) {
   text += "let one_more = x\n";
   EXPECT_EQ(error_codes(text), "E0106");
   EXPECT_EQ(first_error(text),
-            "too many definitions (laws, enums, constants, tables, lets, measures, score items, tiers and supervision "
-            "rows together): the limit is 1000");
+            "too many definitions (declarations, score items, tiers and rows of sections, all together): the limit is "
+            "1000");
 }
 
 TEST(RuleLimits, TooManyEnumMembers) {

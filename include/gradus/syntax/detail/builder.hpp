@@ -273,13 +273,13 @@ class Builder {
   void header_title(const Str& s) { rb_.header.title = s.value; }
   // A second version or effective date would silently replace the first: an error instead.
   void header_version(const Str& s) {
-    if (version_seen_) return diags_.error(Code::E0101, s.span, "'version' given twice in the header");
+    if (version_seen_) return diags_.error(Code::E0411, s.span, "a second 'version' in the header");
     version_seen_ = true;
     rb_.header.version = s.value;
   }
   void header_from(const Tok& t) {
     if (rb_.header.effective_from)
-      return diags_.error(Code::E0101, t.span, "'effective' given twice in the header");
+      return diags_.error(Code::E0411, t.span, "a second 'effective' in the header");
     rb_.header.effective_from = t.text;
     rb_.header.effective_from_span = t.span;
   }
@@ -570,8 +570,10 @@ class Builder {
   void tier_by_override(const Span&) { rb_.tiers.back().tiers.back().by_override = true; }
   /// `score` in an expression: the subject's final score (tier requirements, overrides).
   void push_score(const Span& s) { push_leaf(ast::ExprKind::name, "score", s); }
-  void sup_sampling_band(const ast::Band& b) { rb_.supervision.back().rows.back().sampling_band = b; }
-  void sup_checks(const ast::Band& b) { rb_.supervision.back().rows.back().checks = b; }
+  void sup_sampling_band(const ast::Band& b) {
+    set_once(rb_.supervision.back().rows.back().sampling_band, b, "sampling");
+  }
+  void sup_checks(const ast::Band& b) { set_once(rb_.supervision.back().rows.back().checks, b, "checks"); }
   void supervision_for(const ast::Name& n) { rb_.supervision.back().variant = n; }
   /// `incentive x when c` / `measure x when c`: the entry just read becomes conditional.
   void sup_incentive_when() { make_conditional(true); }
@@ -686,7 +688,7 @@ class Builder {
     return e;
   }
 
-  /// A supervision row's `sampling` or `interval`: a second one is an error, not a silent replacement.
+  /// A supervision row's `sampling`, `interval` or `checks`: a second one is an error, not a silent replacement.
   void set_once(ast::ExprPtr& slot, std::string_view what) {
     ast::ExprPtr e = take_root();
     if (!slot) {
@@ -694,7 +696,12 @@ class Builder {
       return;
     }
     roots_.pop_back();  // e is dropped here: it must not be numbered
-    diags_.error(Code::E0101, e->span, fmt::format("'{}' given twice in one supervision row", what));
+    diags_.error(Code::E0411, e->span, fmt::format("a second '{}' in this row", what));
+  }
+
+  void set_once(std::optional<ast::Band>& slot, const ast::Band& b, std::string_view what) {
+    if (slot) return diags_.error(Code::E0411, b.span, fmt::format("a second '{}' in this row", what));
+    slot = b;
   }
 
   ast::Basis take_basis(Span s) {
