@@ -50,7 +50,7 @@ case $target in
 esac
 regressions=$here/regressions/$target
 
-common=(-dict="$here/gradus.dict" -max_len=65536 -timeout=20 -rss_limit_mb=4096
+common=(-dict="$here/gradus.dict" -max_len=65536 -timeout=120 -rss_limit_mb=4096
         -artifact_prefix="$work/artifacts/$target/" -print_final_stats=1)
 if ((check)); then
   # A scratch corpus first, so nothing is written into the repository.
