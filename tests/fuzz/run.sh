@@ -5,7 +5,8 @@
 #                                                      BUILD/fuzz/corpus/TARGET
 #   run.sh --check BUILD TARGET                        run TARGET over its seeds and
 #                                                      regressions, plus a short fixed-seed
-#                                                      mutation run (what CI does)
+#                                                      mutation run (3,000 inputs or 2 minutes;
+#                                                      what CI does)
 #
 # TARGET is fuzz_rules, fuzz_csv or fuzz_eval. Seeds are assembled from the
 # repository (rules/, tests/golden, tests/io/data, examples/w1, tests/bad_inputs)
@@ -58,7 +59,7 @@ if ((check)); then
   trap 'rm -rf "$scratch"' EXIT
   dirs=("$seeds")
   [[ -d $regressions ]] && dirs+=("$regressions")
-  exec "$exe" "${common[@]}" -seed=1 -runs=3000 "$scratch" "${dirs[@]}"
+  exec "$exe" "${common[@]}" -seed=1 -runs=3000 -max_total_time=120 "$scratch" "${dirs[@]}"
 fi
 seconds=$1
 shift
