@@ -924,7 +924,7 @@ class Checker {
       if (e.args.size() < lo || e.args.size() > hi) {
         d_.error(Code::E0303, e.span,
                  lo == hi ? fmt::format("'{}' takes {} argument{}", f, lo, lo == 1 ? "" : "s")
-                          : fmt::format("'{}' takes {} or more arguments", f, lo));
+                          : fmt::format("'{}' takes {} to {} arguments", f, lo, hi));
         return false;
       }
       return true;

@@ -386,6 +386,11 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    const std::string first = argc > 1 ? argv[1] : "";
+    if (!first.empty() && first[0] != '-' && first != "check" && first != "score" && first != "plan") {
+      std::cerr << "gradus: unknown command '" << argv[1] << "' (commands: check, score, plan)\n";
+      return kUsage;
+    }
     int code = app.exit(e);
     return code == 0 ? kOk : kUsage;
   }

@@ -17,6 +17,7 @@
 #endif
 
 #include "gradus/core/error.hpp"
+#include "gradus/core/source.hpp"
 
 namespace gradus::csv {
 
@@ -122,6 +123,8 @@ CsvText open_csv(const FileBuffer& file, const std::string& path) {
   const char* e = b + file.size();
   if (e - b >= 3 && std::memcmp(b, "\xEF\xBB\xBF", 3) == 0) b += 3;
   if (b == e) throw DataError(fmt::format("{}: empty file, expected a header line", path));
+  if (e - b >= 2 && (std::memcmp(b, "\xFF\xFE", 2) == 0 || std::memcmp(b, "\xFE\xFF", 2) == 0))
+    throw DataError(fmt::format("{}: the file is UTF-16 text; save it as UTF-8", path));
 
   RowReader header(b, e, 0, 1, /*grow=*/true);
   header.next();
@@ -129,6 +132,14 @@ CsvText open_csv(const FileBuffer& file, const std::string& path) {
     throw DataError(fmt::format("{}:1: empty header line", path));
   if (header.status() == RowStatus::bad_quote)
     throw DataError(fmt::format("{}:1: header: {}", path, header.quote_problem()));
+
+  // Line ends that are lone carriage returns leave the whole file on one line.
+  const std::string_view raw = header.raw();
+  if (const std::size_t cr = raw.find('\r'); cr != std::string_view::npos && cr + 1 < raw.size())
+    throw DataError(fmt::format("{}:1: header: a carriage return inside the line; line ends must be LF or CRLF",
+                                path));
+  if (find_invalid_utf8(raw) != std::string_view::npos || raw.find('\0') != std::string_view::npos)
+    throw DataError(fmt::format("{}:1: header: not UTF-8 text", path));
 
   CsvText text;
   for (std::size_t c = 0; c < header.found(); ++c) text.header.emplace_back(header.field(c));

@@ -35,6 +35,7 @@
 #include "gradus/core/decimal.hpp"
 #include "gradus/core/diagnostic.hpp"
 #include "gradus/core/error.hpp"
+#include "gradus/core/source.hpp"
 #include "gradus/io/csv.hpp"
 
 #include "../core/text.hpp"
@@ -51,6 +52,11 @@ using csv::RowStatus;
 // ------------------------------------------------------------------ values
 
 inline bool is_digit(char c) { return static_cast<unsigned char>(c - '0') < 10; }
+inline bool is_ascii(std::string_view t) {
+  unsigned char any = 0;
+  for (char c : t) any |= static_cast<unsigned char>(c);
+  return any < 0x80;
+}
 inline bool is_space(char c) { return c == ' ' || c == '\t' || c == '\v' || c == '\f' || c == '\r' || c == '\n'; }
 
 /// The value of n (1..8) decimal digits at p, reading 8 bytes; false when
@@ -257,10 +263,40 @@ inline bool allowed(const Conv& c, std::int64_t v) { return std::binary_search(c
   return false;
 }
 
-std::string quoted_value(std::string_view why, std::string_view t) { return fmt::format("{} (value '{}')", why, t); }
+/// Data text as a message quotes it: control characters and bytes that are
+/// not UTF-8 as \xNN, and a long value cut short (at a character boundary), so
+/// that a message stays one readable line.
+std::string shown(std::string_view t) {
+  constexpr std::size_t kShown = 80;
+  std::size_t n = t.size();
+  if (n > kShown) {
+    n = kShown;
+    while (n > 0 && (static_cast<unsigned char>(t[n]) & 0xC0) == 0x80) --n;  // not inside a character
+  }
+  std::string_view v = t.substr(0, n);
+  std::string s;
+  while (!v.empty()) {
+    const std::size_t bad = std::min(find_invalid_utf8(v), v.size());
+    for (char c : v.substr(0, bad)) {
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F)
+        s += fmt::format("\\x{:02X}", static_cast<unsigned char>(c));
+      else
+        s += c;
+    }
+    if (bad == v.size()) break;
+    s += fmt::format("\\x{:02X}", static_cast<unsigned char>(v[bad]));
+    v.remove_prefix(bad + 1);
+  }
+  if (n < t.size()) s += fmt::format("... ({} bytes)", t.size());
+  return s;
+}
+
+std::string quoted_value(std::string_view why, std::string_view t) {
+  return fmt::format("{} (value '{}')", why, shown(t));
+}
 
 std::string unknown_name(std::string_view what, std::string_view t, const std::vector<std::string>& candidates) {
-  std::string s = fmt::format("unknown {} '{}'", what, t);
+  std::string s = fmt::format("unknown {} '{}'", what, shown(t));
   std::string best = did_you_mean(t, candidates);
   if (!best.empty()) s += fmt::format(" (did you mean '{}'?)", best);
   return s;
@@ -423,7 +459,10 @@ struct Issues {
   }
 };
 
-std::string row_problem(const RowReader& rr) {
+/// Why a row could not be read: its shape, or its length (over max_row_bytes).
+std::string row_problem(const RowReader& rr, std::size_t max_row_bytes) {
+  if (rr.raw().size() > max_row_bytes)
+    return fmt::format("row of {} bytes, longer than the limit of {} bytes", rr.raw().size(), max_row_bytes);
   switch (rr.status()) {
     case RowStatus::empty_line: return "empty line";
     case RowStatus::bad_quote: return rr.quote_problem();
@@ -627,16 +666,21 @@ class Loader {
       const std::string& key_name = schema_.key_field;
       std::size_t w = out.base;
       while (rr.next()) {
-        if (rr.status() != RowStatus::ok) {
-          out.issues.add(rr.line(), "", [&] { return row_problem(rr); }, rr.raw());
-          if (rr.status() == RowStatus::field_count && key_col < std::min(rr.found(), columns) &&
-              !rr.field(key_col).empty())
+        if (rr.status() != RowStatus::ok || rr.raw().size() > options_.max_row_bytes) {
+          out.issues.add(rr.line(), "", [&] { return row_problem(rr, options_.max_row_bytes); }, rr.raw());
+          if (key_col < std::min(rr.found(), columns) && !rr.field(key_col).empty() &&
+              (rr.status() == RowStatus::field_count || rr.status() == RowStatus::ok))
             out.rejected_ids.emplace_back(rr.field(key_col));
           continue;
         }
         const std::string_view id = rr.field(key_col);
         if (id.empty()) {
           out.issues.add(rr.line(), key_name, [] { return "empty id"; }, rr.raw());
+          continue;
+        }
+        if (!is_ascii(id) && find_invalid_utf8(id) != std::string_view::npos) {
+          out.issues.add(rr.line(), key_name, [&] { return quoted_value("not valid UTF-8 text", id); }, rr.raw());
+          out.rejected_ids.emplace_back(id);
           continue;
         }
         std::size_t k = 0;
@@ -694,7 +738,7 @@ class Loader {
         drop[later] = 1;
         const std::string& id = table_.ids[later];
         dup_issues.add(lines[later], schema_.key_field,
-                       [&] { return fmt::format("duplicate id '{}' (first at line {})", id, lines[first]); },
+                       [&, first = first] { return fmt::format("duplicate id '{}' (first at line {})", shown(id), lines[first]); },
                        raw[lines[later]]);
       }
       issues = merge(std::move(issues), std::move(dup_issues));
@@ -778,8 +822,8 @@ class Loader {
       bool ascending = true;
       std::size_t w = out.base;
       while (rr.next()) {
-        if (rr.status() != RowStatus::ok) {
-          out.issues.add(rr.line(), "", [&] { return row_problem(rr); }, rr.raw());
+        if (rr.status() != RowStatus::ok || rr.raw().size() > options_.max_row_bytes) {
+          out.issues.add(rr.line(), "", [&] { return row_problem(rr, options_.max_row_bytes); }, rr.raw());
           continue;
         }
         const std::string_view link = rr.field(link_col);
@@ -797,7 +841,7 @@ class Loader {
               // Without a reject file its subject's error already fails the load.
               if (quarantine) out.issues.add(rr.line(), link_name, [] { return "subject rejected"; }, rr.raw());
             } else {
-              out.issues.add(rr.line(), link_name, [&] { return fmt::format("unknown subject id '{}'", link); },
+              out.issues.add(rr.line(), link_name, [&] { return fmt::format("unknown subject id '{}'", shown(link)); },
                              rr.raw());
             }
             continue;
@@ -867,6 +911,10 @@ class Loader {
     std::int64_t* off = table_.record_offsets.data();
     for (std::size_t i = 0; i < m; ++i) ++off[subject[i] + 1];
     for (std::size_t i = 0; i < n; ++i) off[i + 1] += off[i];
+    for (std::size_t i = 0; i < n; ++i)
+      if (static_cast<std::size_t>(off[i + 1] - off[i]) > options_.max_records_per_subject)
+        throw DataError(fmt::format("{}: subject '{}' has {} records, more than the limit of {} per subject", path,
+                                    shown(table_.ids[i]), off[i + 1] - off[i], options_.max_records_per_subject));
     if (!grouped) group_records(subject, m);
 
     Issues issues;

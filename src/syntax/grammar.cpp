@@ -12,6 +12,7 @@
 
 #include "gradus/syntax/detail/grammar_def.hpp"
 #include "gradus/syntax/parser.hpp"
+#include "limits.hpp"
 
 namespace gradus {
 
@@ -147,6 +148,14 @@ ParseResult parse(const Source& source, const ParseLimits& limits) {
     return result;
   }
 
+  // A lone carriage return would end no line: a comment before it would run on
+  // over the rules after it.
+  for (std::size_t i = text.find('\r'); i != std::string::npos; i = text.find('\r', i + 1)) {
+    if (i + 1 < text.size() && text[i + 1] == '\n') continue;
+    auto at = static_cast<std::uint32_t>(i);
+    diags.error(Code::E0101, {at, at + 1}, "a carriage return without a line feed: line ends must be LF or CRLF");
+    return result;
+  }
   if (full_width_punctuation(text, diags)) return result;
 
   Iter begin = text.data();
@@ -190,6 +199,7 @@ ParseResult parse(const Source& source, const ParseLimits& limits) {
   }
 
   result.rulebook.expr_count = number_expressions(b.roots());
+  syntax::check_limits(result.rulebook, b.roots(), limits, diags);
   return result;
 }
 

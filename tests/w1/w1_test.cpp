@@ -228,21 +228,38 @@ TEST(W1, ReferenceGivesThePublishedCheckAtOneMillion) {
 }
 
 // ---------------------------------------------------------------- engine vs reference
+/// Everything `gradus score` writes for `out`: CSV, JSON Lines and the summary.
+std::string written(const gradus::Plan& plan, const gradus::SubjectTable& table, const gradus::Outcomes& out) {
+  std::ostringstream s;
+  gradus::write_outcomes(s, plan, table, out, gradus::OutputFormat::csv);
+  gradus::write_outcomes(s, plan, table, out, gradus::OutputFormat::jsonl);
+  s << gradus::format_summary(gradus::summarize(plan, table, out));
+  return s.str();
+}
+
+// Matches the reference, and writes the same bytes, for every thread count and chunk size.
 TEST(W1, EngineMatchesReferenceOnGeneratedData) {
   const gradus::Plan& plan = w1_plan();
   const w1::Data data = w1::generate(20'000, 7);
   const w1::Scores ref = w1::score(data);
   const gradus::SubjectTable table = w1::make_table(plan.schema, data);
-  for (unsigned threads : {1u, 2u}) {
-    for (std::size_t chunk : {std::size_t{1}, std::size_t{7}, std::size_t{1024}}) {
+  std::string first;
+  for (unsigned threads : {1u, 2u, 3u}) {
+    for (std::size_t chunk : {std::size_t{1}, std::size_t{7}, std::size_t{1024}, std::size_t{2048},
+                              std::size_t{50'000}}) {
       SCOPED_TRACE("threads " + std::to_string(threads) + ", chunk size " + std::to_string(chunk));
       gradus::EvalOptions options;
       options.as_of = as_of();
       options.threads = threads;
       options.chunk_size = chunk;
-      EXPECT_TRUE(same_as_reference(plan, table, gradus::evaluate(plan, table, options), data, ref));
+      const gradus::Outcomes out = gradus::evaluate(plan, table, options);
+      EXPECT_TRUE(same_as_reference(plan, table, out, data, ref));
+      const std::string bytes = written(plan, table, out);
+      if (first.empty()) first = bytes;
+      EXPECT_TRUE(bytes == first) << "output bytes differ from those of 1 thread, chunk size 1";
     }
   }
+  EXPECT_GT(first.size(), 20'000u * 2 * 20);  // two lines of at least 20 bytes per subject
 }
 
 TEST(W1, EngineMatchesReferenceThroughCsv) {
@@ -258,6 +275,16 @@ TEST(W1, EngineMatchesReferenceThroughCsv) {
   EXPECT_EQ(report.subjects, data.subject_count());
   EXPECT_EQ(report.records, data.record_count());
   ASSERT_EQ(table.record_count(), data.record_count());
+  // Loading in parallel parts gives the same table.
+  for (unsigned threads : {2u, 3u}) {
+    gradus::LoadOptions lo;
+    lo.threads = threads;
+    const gradus::SubjectTable t = gradus::load_csv(plan.schema, dir.file("subjects.csv"), dir.file("records.csv"), lo);
+    EXPECT_TRUE(t.ids == table.ids && t.subject_columns == table.subject_columns &&
+                t.record_offsets == table.record_offsets && t.record_kind == table.record_kind &&
+                t.record_columns == table.record_columns && t.record_line == table.record_line)
+        << "the table loaded with " << threads << " threads differs";
+  }
   for (unsigned threads : {1u, 2u}) {
     SCOPED_TRACE("threads " + std::to_string(threads));
     gradus::EvalOptions options;

@@ -25,6 +25,7 @@ namespace gradus {
   X(E0103, "unterminated string")                                                     \
   X(E0104, "expression nested too deeply")                                            \
   X(E0105, "missing rulebook header")                                                 \
+  X(E0106, "rulebook over a size limit")                                              \
   X(E0201, "duplicate definition")                                                    \
   X(E0202, "unknown type")                                                            \
   X(E0203, "unknown name")                                                            \

@@ -22,6 +22,8 @@ struct LoadOptions {
   std::size_t max_errors = 20;  // errors listed before the load stops listing
   std::string reject_path;      // when set, quarantine bad rows here instead of failing
   unsigned threads = 1;         // parsing threads; 0 = one per hardware thread
+  std::size_t max_row_bytes = 1u << 20;            // a longer row is a bad row
+  std::size_t max_records_per_subject = 1'000'000;  // more fails the load (DataError)
 };
 
 struct LoadReport {

@@ -16,6 +16,10 @@ namespace gradus {
 struct ParseLimits {
   std::size_t max_bytes = 16u << 20;   // E0002 beyond this
   std::size_t max_depth = 200;         // E0104 beyond this nesting of expressions
+  // E0106 beyond these (see rules/README.md, Limits):
+  std::size_t max_definitions = 1000;  // named declarations and section entries (score items, tiers, rows, ...)
+  std::size_t max_entries = 10000;     // entries of one list: enum members, table rows, schema fields, kinds, ...
+  std::size_t max_nodes = 20000;       // operators, names and literals in all expressions together
 };
 
 struct ParseResult {

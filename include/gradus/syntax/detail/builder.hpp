@@ -271,8 +271,15 @@ class Builder {
     continuation_ = "'version', 'effective', 'basis' or a declaration";
   }
   void header_title(const Str& s) { rb_.header.title = s.value; }
-  void header_version(const Str& s) { rb_.header.version = s.value; }
+  // A second version or effective date would silently replace the first: an error instead.
+  void header_version(const Str& s) {
+    if (version_seen_) return diags_.error(Code::E0411, s.span, "a second 'version' in the header");
+    version_seen_ = true;
+    rb_.header.version = s.value;
+  }
   void header_from(const Tok& t) {
+    if (rb_.header.effective_from)
+      return diags_.error(Code::E0411, t.span, "a second 'effective' in the header");
     rb_.header.effective_from = t.text;
     rb_.header.effective_from_span = t.span;
   }
@@ -539,8 +546,8 @@ class Builder {
   }
   void sup_row(const Span& kw) { rb_.supervision.back().rows.emplace_back().span = kw; }
   void sup_tier(const ast::Name& n) { rb_.supervision.back().rows.back().tier = n; }
-  void sup_sampling() { rb_.supervision.back().rows.back().sampling = take_root(); }
-  void sup_interval() { rb_.supervision.back().rows.back().interval = take_root(); }
+  void sup_sampling() { set_once(rb_.supervision.back().rows.back().sampling, "sampling"); }
+  void sup_interval() { set_once(rb_.supervision.back().rows.back().interval, "interval"); }
   void sup_incentive(const ast::Name& n) { rb_.supervision.back().rows.back().incentives.push_back(n); }
   void sup_measure(const ast::Name& n) { rb_.supervision.back().rows.back().measures.push_back(n); }
   void close_sup_row(const Span& s) { rb_.supervision.back().rows.back().span = s; }
@@ -563,8 +570,10 @@ class Builder {
   void tier_by_override(const Span&) { rb_.tiers.back().tiers.back().by_override = true; }
   /// `score` in an expression: the subject's final score (tier requirements, overrides).
   void push_score(const Span& s) { push_leaf(ast::ExprKind::name, "score", s); }
-  void sup_sampling_band(const ast::Band& b) { rb_.supervision.back().rows.back().sampling_band = b; }
-  void sup_checks(const ast::Band& b) { rb_.supervision.back().rows.back().checks = b; }
+  void sup_sampling_band(const ast::Band& b) {
+    set_once(rb_.supervision.back().rows.back().sampling_band, b, "sampling");
+  }
+  void sup_checks(const ast::Band& b) { set_once(rb_.supervision.back().rows.back().checks, b, "checks"); }
   void supervision_for(const ast::Name& n) { rb_.supervision.back().variant = n; }
   /// `incentive x when c` / `measure x when c`: the entry just read becomes conditional.
   void sup_incentive_when() { make_conditional(true); }
@@ -679,6 +688,22 @@ class Builder {
     return e;
   }
 
+  /// A supervision row's `sampling`, `interval` or `checks`: a second one is an error, not a silent replacement.
+  void set_once(ast::ExprPtr& slot, std::string_view what) {
+    ast::ExprPtr e = take_root();
+    if (!slot) {
+      slot = std::move(e);
+      return;
+    }
+    roots_.pop_back();  // e is dropped here: it must not be numbered
+    diags_.error(Code::E0411, e->span, fmt::format("a second '{}' in this row", what));
+  }
+
+  void set_once(std::optional<ast::Band>& slot, const ast::Band& b, std::string_view what) {
+    if (slot) return diags_.error(Code::E0411, b.span, fmt::format("a second '{}' in this row", what));
+    slot = b;
+  }
+
   ast::Basis take_basis(Span s) {
     ast::Basis b = std::move(basis_);
     b.span = s;
@@ -735,6 +760,7 @@ class Builder {
   Iter begin_;                          // offset 0 of the source
   Iter end_;                            // end of the source
   std::size_t max_depth_;               // ParseLimits::max_depth
+  bool version_seen_ = false;           // the header's 'version' was given
   std::size_t depth_ = 0;               // nesting of the expression being parsed
   std::vector<Operand> stack_;          // operands of the expression being parsed
   std::vector<std::size_t> opens_;      // stack_ indices of open calls/lookups/aggregates

@@ -339,9 +339,9 @@ auto const sup_row_def =
         *((kw("sampling") > (band[act<&B::sup_sampling_band>] | ex[act<&B::sup_sampling>])) |
           (kw("interval") > ex[act<&B::sup_interval>]) |
           (kw("checks") > want("a band of inspections per year such as [1, 2]", band)[act<&B::sup_checks>]) |
-          (kw("incentive") >> sup_reference > ident[act<&B::sup_incentive>] >
+          ((kw("incentive") >> sup_reference) > ident[act<&B::sup_incentive>] >
            -(kw("when") > ex[act<&B::sup_incentive_when>])) |
-          (kw("measure") >> sup_reference > ident[act<&B::sup_measure>] >
+          ((kw("measure") >> sup_reference) > ident[act<&B::sup_measure>] >
            -(kw("when") > ex[act<&B::sup_measure_when>])))][act<&B::close_sup_row>];
 
 auto const supervision_def =
