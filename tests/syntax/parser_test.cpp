@@ -1,6 +1,5 @@
 // Unit tests for parse(): precedence, node shapes, spans, ids, limits,
 // diagnostics and recovery. Whole-file behaviour is in golden_test.cpp.
-#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -581,14 +580,8 @@ TEST(Limits, TooLarge) {
   EXPECT_TRUE(ok.result.ok());
 }
 
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-
 TEST(Limits, DeepParenthesesAreAnErrorNotACrash) {
-  auto t0 = std::chrono::steady_clock::now();
   Parsed p("rulebook \"t\"\nlet a = " + std::string(100000, '(') + "1" + std::string(100000, ')') + "\nlet b = 2\n");
-  EXPECT_LT(seconds_since(t0), 1.0);
   ASSERT_EQ(p.codes(), std::vector<Code>{Code::E0104}) << p.diags();
   ASSERT_EQ(p.rb().lets.size(), 2u);  // recovered: b is still there
   EXPECT_EQ(p.rb().lets[1].name.text, "b");
@@ -598,7 +591,6 @@ TEST(Limits, DeepUnaryChainsAreAnErrorNotACrash) {
   std::string minus, nots;
   for (int i = 0; i < 100000; ++i) minus += "- ";
   for (int i = 0; i < 100000; ++i) nots += "not ";
-  auto t0 = std::chrono::steady_clock::now();
   Parsed a("rulebook \"t\"\nlet a = " + minus + "1\n");
   Parsed b("rulebook \"t\"\nlet b = " + nots + "x\n");
   Parsed c("rulebook \"t\"\nlet c = " + std::string(100000, '-') + "1\n");
@@ -607,7 +599,6 @@ TEST(Limits, DeepUnaryChainsAreAnErrorNotACrash) {
     for (int i = 0; i < 50000; ++i) s += "f(t[";
     return s;
   }() + "\n");
-  EXPECT_LT(seconds_since(t0), 2.0);
   EXPECT_EQ(a.codes(), std::vector<Code>{Code::E0104});
   EXPECT_EQ(b.codes(), std::vector<Code>{Code::E0104});
   EXPECT_EQ(c.codes(), std::vector<Code>{Code::E0104});
@@ -620,9 +611,7 @@ TEST(Limits, HugeFlatExpressionDoesNotRecurse) {
   // the tree height is held to max_depth as well.
   std::string flat = "1";
   for (int i = 1; i < 100000; ++i) flat += "+1";
-  auto t0 = std::chrono::steady_clock::now();
   Parsed p("rulebook \"t\"\nlet a = " + flat + "\nlet b = 2\n");
-  EXPECT_LT(seconds_since(t0), 1.0);
   ASSERT_EQ(p.codes(), std::vector<Code>{Code::E0104});
   EXPECT_NE(p.result.diagnostics.items()[0].message.find("too deep"), std::string::npos);
   EXPECT_EQ(p.rb().lets.size(), 2u);
@@ -651,21 +640,6 @@ TEST(Limits, DepthLimitIsExact) {
   // The default allows 200.
   EXPECT_TRUE(Parsed("rulebook \"t\"\nlet a = " + nested(199) + "\n").result.ok());
   EXPECT_TRUE(Parsed("rulebook \"t\"\nlet a = " + chain(200) + "\n").result.ok());
-}
-
-TEST(Limits, ParsingIsFast) {
-  std::string w1 = read_file(fs::path(GRADUS_SOURCE_DIR) / "rules/w1.gradus");
-  std::string text = w1;
-  std::string body = w1.substr(w1.find("enum Sector"));
-  while (std::count(text.begin(), text.end(), '\n') < 300) text += body;
-  Source source("big.gradus", text);
-  ASSERT_TRUE(parse(source).ok());
-  constexpr int kRuns = 50;
-  auto t0 = std::chrono::steady_clock::now();
-  for (int i = 0; i < kRuns; ++i) ASSERT_TRUE(parse(source).ok());
-  double per_parse = seconds_since(t0) / kRuns;
-  // About 0.2 ms on the reference machine; generous for debug and sanitizer builds.
-  EXPECT_LT(per_parse, 0.02) << per_parse * 1e3 << " ms per 300-line parse";
 }
 
 // ---------------------------------------------------------------- diagnostics
