@@ -11,7 +11,7 @@ arrays, and explain any subject's result::
 Decide breaches with a rulebook's penalty rules (rules/PENALTIES.md)::
 
     fs = gradus.load("rules/penalties/food_safety.gradus")
-    fs.proof                                       # Proof(rules=6, cases=..., proved=True)
+    fs.proof                                       # Proof(rules=5, cases=690, proved=True)
     decisions = fs.decide(breaches)                # a DataFrame: level, measures, error
     why = fs.explain_decision(breaches, id="F-103")
 

@@ -2,8 +2,8 @@
 //
 // Thin: it compiles rulebooks, builds tables and breaches (table.cpp),
 // evaluates, explains and decides with the GIL released, and hands results
-// back as numpy views of the C++ buffers. The Pythonic API (pandas, exceptions, docs) is
-// gradus/__init__.py.
+// back as numpy views of the C++ buffers. The Pythonic API (pandas,
+// exceptions, docs) is gradus/__init__.py.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
