@@ -489,28 +489,16 @@ void write_decisions(std::ostream& out, const CheckedRulebook& checked, const Br
         buf += ",\"label\":";
         append_json(buf, def.label);
         if (m.has_amount) {
-          const char* unit = def.unit == TypeKind::money ? "yuan" : def.unit == TypeKind::days ? "days" : "months";
           auto num = [&](std::int64_t v) {
             return def.unit == TypeKind::period ? std::to_string(v) : decimal::format(v);
           };
           buf += fmt::format(",\"low\":\"{}\",\"high\":\"{}\",\"statutory_low\":\"{}\",\"statutory_high\":\"{}\","
                              "\"unit\":\"{}\"",
-                             num(m.low), num(m.high), num(m.statutory_low), num(m.statutory_high), unit);
+                             num(m.low), num(m.high), num(m.statutory_low), num(m.statutory_high), unit_name(def.unit));
         }
         buf += fmt::format(",\"escalation\":{}", m.escalation ? "true" : "false");
-        std::vector<std::string_view> bases;
-        for (std::int32_t item : m.items) {
-          const std::string& b = P.item_basis[breaches.penalties[i]][item];
-          std::string_view use = b.empty() ? P.basis[breaches.penalties[i]] : b;
-          if (!use.empty() && std::find(bases.begin(), bases.end(), use) == bases.end()) bases.push_back(use);
-        }
-        std::string basis;
-        for (std::string_view b : bases) {
-          if (!basis.empty()) basis += "; ";
-          basis += b;
-        }
         buf += ",\"basis\":";
-        append_json(buf, basis);
+        append_json(buf, measure_basis(checked, breaches.penalties[i], m));
         buf += '}';
       }
       buf += "],\"error\":";

@@ -257,6 +257,27 @@ std::string format_measures(const CheckedRulebook& checked, const Decision& deci
   return out;
 }
 
+std::string measure_basis(const CheckedRulebook& checked, std::int32_t penalty, const ImposedMeasure& measure) {
+  const auto& P = checked.penalties;
+  const auto p = static_cast<std::size_t>(penalty);
+  std::vector<std::string_view> bases;  // each entry once, compared whole
+  for (std::int32_t item : measure.items) {
+    const std::string& b = P.item_basis[p][static_cast<std::size_t>(item)];
+    std::string_view use = b.empty() ? P.basis[p] : b;
+    if (!use.empty() && std::find(bases.begin(), bases.end(), use) == bases.end()) bases.push_back(use);
+  }
+  std::string basis;
+  for (std::string_view b : bases) {
+    if (!basis.empty()) basis += "; ";
+    basis += b;
+  }
+  return basis;
+}
+
+const char* unit_name(TypeKind unit) {
+  return unit == TypeKind::money ? "yuan" : unit == TypeKind::days ? "days" : "months";
+}
+
 std::string explain_decision(const CheckedRulebook& checked, const BreachTable& breaches, std::size_t row,
                              const Decision& d) {
   const auto& rb = *checked.ast;

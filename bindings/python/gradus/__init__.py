@@ -8,6 +8,13 @@ arrays, and explain any subject's result::
     out = rb.score(subjects, records, as_of="2025-01-01")   # a DataFrame
     why = rb.explain(subjects, records, id=17, as_of="2025-01-01")
 
+Decide breaches with a rulebook's penalty rules (rules/PENALTIES.md)::
+
+    fs = gradus.load("rules/penalties/food_safety.gradus")
+    fs.proof                                       # Proof(rules=5, cases=690, proved=True)
+    decisions = fs.decide(breaches)                # a DataFrame: level, measures, error
+    why = fs.explain_decision(breaches, id="F-103")
+
 `check()` returns a rulebook's diagnostics without raising; `evaluate()`
 scores several rulebooks (categories) over the same subjects; `gradus.dask`
 spreads one evaluation over a Dask cluster. The C++ work runs with the GIL
@@ -23,10 +30,10 @@ from typing import Any, Iterable, Mapping, Optional, Union
 import numpy as np
 
 from . import _frames, _gradus
-from ._gradus import DataError, Diagnostic, Note
+from ._gradus import DataError, Diagnostic, Note, Proof
 
 __all__ = [
-    "DataError", "Diagnostic", "Note", "Rulebook", "RulebookError", "Scores", "Table",
+    "DataError", "Diagnostic", "Note", "Proof", "Rulebook", "RulebookError", "Scores", "Table",
     "check", "check_string", "evaluate", "load", "loads",
 ]
 __version__ = "0.1.0"
@@ -39,13 +46,16 @@ class RulebookError(ValueError):
 
     ``diagnostics`` holds every diagnostic (errors and warnings) as
     `Diagnostic` objects with file, line, column, code and message; ``str()``
-    prints them exactly as ``gradus check`` does.
+    prints them exactly as ``gradus check`` does. A failed proportionality
+    proof is among them (E0710..E0714, the counterexample in their notes),
+    and ``proof`` says how far the proof got (`Proof`; ``proved`` is False).
     """
 
-    def __init__(self, diagnostics: list[Diagnostic], rendered: str) -> None:
+    def __init__(self, diagnostics: list[Diagnostic], rendered: str, proof: Optional[Proof] = None) -> None:
         super().__init__(rendered)
         self.diagnostics = diagnostics
         self.rendered = rendered
+        self.proof = proof
 
     def __str__(self) -> str:
         return self.rendered
@@ -142,12 +152,14 @@ class Scores:
 class Rulebook:
     """A checked and compiled rulebook. Make one with `load` or `loads`.
 
-    Immutable and thread-safe; any number of evaluations may use it at once.
+    It may have a score (`score`, `explain`), penalty rules (`decide`,
+    `explain_decision`), or both. Immutable and thread-safe; any number of
+    evaluations may use it at once.
     """
 
     def __init__(self, core: Any) -> None:
         if not core.ok:
-            raise RulebookError(list(core.diagnostics), core.rendered)
+            raise RulebookError(list(core.diagnostics), core.rendered, core.proof)
         self._core = core
 
     @classmethod
@@ -185,6 +197,37 @@ class Rulebook:
     def diagnostics(self) -> list[Diagnostic]:
         """Its warnings (a rulebook with errors never loads)."""
         return list(self._core.diagnostics)
+
+    @property
+    def has_score(self) -> bool:
+        """Whether it scores subjects (False for a rulebook of penalty rules only)."""
+        return self._core.has_score
+
+    @property
+    def proof(self) -> Proof:
+        """The proportionality proof of its penalty rules: ``rules``, ``cases``, ``proved``.
+
+        A loaded rulebook's proof always holds (a counterexample is an error:
+        see `RulebookError`); a rulebook without penalty rules proves trivially
+        (``rules == 0``).
+        """
+        return self._core.proof
+
+    @property
+    def penalty_rules(self) -> list[dict[str, str]]:
+        """The penalty rules in order: name, label, basis."""
+        return self._core.penalty_rules
+
+    @property
+    def breach_columns(self) -> dict[str, str]:
+        """Columns the breaches need, with their types: id, party, date, penalty, then every breach input."""
+        fixed = {"id": "key", "party": "party", "date": "date", "penalty": "penalty rule"}
+        return {**fixed, **{name: type_ for name, type_, _ in self._core.breach_fields}}
+
+    @property
+    def breach_order(self) -> dict[str, Optional[str]]:
+        """Each breach input's declared order: 'increasing', 'decreasing' or None."""
+        return {name: order for name, _, order in self._core.breach_fields}
 
     @property
     def tiers(self) -> list[dict[str, Any]]:
@@ -281,6 +324,63 @@ class Rulebook:
         if index < 0:
             raise KeyError(f"no subject with id {id!r}")
         return self._core.explain(table._core, index, _gradus.date_of(as_of))
+
+    # ------------------------------------------------------------ penalties
+    def _decide(self, breaches: Any, threads: int) -> Any:
+        cols, names = _frames.columns(breaches, list(self.breach_columns), "breaches")
+        return self._core.decide(cols, names, _threads(threads))
+
+    def decide(self, breaches: Any, *, threads: int = 0, structured: bool = False) -> Any:
+        """Decides every breach with the penalty rules.
+
+        `breaches` is a pandas DataFrame or a dict of columns (numpy arrays,
+        Series, lists) with the columns `breach_columns` names (others are
+        ignored): ``id`` (unique) and ``party`` (integers or strings),
+        ``date`` (the decision date), ``penalty`` (a penalty rule's name) and
+        every breach input, converted as `score` converts a field of the same
+        type; inputs are never negative. A party's breaches are decided in
+        date order (then row order), each seeing the history before it, so
+        give the whole batch at once.
+
+        Returns a DataFrame with the columns of ``gradus penalty``'s CSV:
+        ``id`` and ``party`` (as given), ``date`` (datetime64), ``penalty``,
+        ``level`` (ordered categorical none < mitigated < lighter < general <
+        heavier; NaN when the breach failed), ``measures`` (text such as
+        ``fine 65000..85000; !suspension_order``, escalations marked ``!``)
+        and ``error`` (None, or why that breach could not be decided). With
+        ``structured=True`` each ``measures`` cell is instead a list of dicts:
+        measure, label, low, high, statutory_low, statutory_high (exact
+        `decimal.Decimal`s in the unit; None for a measure without amount),
+        unit ('yuan', 'days', 'months' or None), escalation (bool) and basis.
+
+        Raises DataError for bad data (a missing column, mismatched lengths,
+        an unknown rule or enum value, a negative input, NaN, a duplicate id),
+        naming the row and column; TypeError for a column of an unusable
+        dtype; ValueError when the rulebook has no penalty rules. Results do
+        not depend on `threads` (0: one per core); the decisions run with the
+        GIL released.
+        """
+        core = self._decide(breaches, threads)
+        rules = [r["name"] for r in self.penalty_rules]
+        return _frames.decisions_frame(core, _frames.id_values(breaches, "id"), _frames.id_values(breaches, "party"),
+                                       rules, _gradus.levels, structured)
+
+    def explain_decision(self, breaches: Any, id: Any, *, threads: int = 0) -> dict[str, Any]:
+        """Why breach `id` got its decision, as plain Python objects.
+
+        All of `breaches` is decided (the party's history counts), then breach
+        `id` explained. Keys: id, party, date (`datetime.date`), penalty,
+        level (None when the breach failed), measures (dicts, as `decide`
+        gives with ``structured=True``), error, and text (as ``gradus penalty
+        --explain`` prints it: the level and what decided it, each measure
+        with its statutory range, rule and basis). Raises KeyError for an
+        unknown id.
+        """
+        core = self._decide(breaches, threads)
+        row = core.index_of(str(id))
+        if row < 0:
+            raise KeyError(f"no breach with id {id!r}")
+        return {"id": id, **core.explain(row)}
 
 
 def _threads(threads: int) -> int:

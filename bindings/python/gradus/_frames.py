@@ -143,3 +143,19 @@ def to_frame(core: Any, ids: Any, tiers: list[dict], overrides: list[str]) -> An
         "overrides": override_names(np.where(arrays["tier"] < 0, 0, arrays["overrides"]), overrides),
         "error": arrays["error"],
     })
+
+
+def decisions_frame(core: Any, ids: Any, parties: Any, rules: list[str], levels: list[str], structured: bool) -> Any:
+    """Decisions as a DataFrame with the columns of `gradus penalty`'s CSV."""
+    import pandas as pd
+
+    n = len(core)
+    return pd.DataFrame({
+        "id": ids,
+        "party": parties,
+        "date": core.date.astype(np.int64).astype("datetime64[D]"),
+        "penalty": np.asarray(rules, dtype=object)[core.penalty.astype(np.intp)],
+        "level": pd.Categorical.from_codes(core.level, categories=levels, ordered=True),
+        "measures": _objects(core.measure_dicts()) if structured else np.asarray(core.measures, dtype=object),
+        "error": errors_column(n, core.errors),
+    })

@@ -26,6 +26,24 @@ class Diagnostic:
     message: str
     notes: list[Note]
 
+class Proof:
+    """The proportionality proof of a rulebook's penalty rules (rules/PENALTIES.md)."""
+    rules: int
+    cases: int
+    proved: bool
+
+class Decisions:
+    """The decisions on one batch of breaches."""
+    level: np.ndarray
+    penalty: np.ndarray
+    date: np.ndarray
+    measures: list[str]
+    errors: list[tuple[int, str]]
+    def __len__(self) -> int: ...
+    def measure_dicts(self) -> list[list[dict[str, Any]]]: ...
+    def index_of(self, id: str) -> int: ...
+    def explain(self, row: int) -> dict[str, Any]: ...
+
 class Table:
     """Subjects and records converted for one rulebook's schema."""
     subject_count: int
@@ -46,12 +64,16 @@ class Scores:
 class Rulebook:
     """A compiled rulebook, or the diagnostics of one that failed."""
     ok: bool
+    has_score: bool
+    proof: Proof
     diagnostics: list[Diagnostic]
     rendered: str
     name: str
     text: str
     title: str
     version: str
+    penalty_rules: list[dict[str, str]]
+    breach_fields: list[tuple[str, str, Optional[str]]]
     key_field: str
     link_field: str
     kind_field: str
@@ -68,6 +90,7 @@ class Rulebook:
                 records_available: list[str], threads: int) -> Table: ...
     def evaluate(self, table: Table, as_of: int, threads: int, chunk_size: int) -> Scores: ...
     def explain(self, table: Table, index: int, as_of: int) -> dict[str, Any]: ...
+    def decide(self, breaches: dict[str, Any], available: list[str], threads: int) -> Decisions: ...
 
 def compile_string(text: str, name: str) -> Rulebook: ...
 def compile_file(path: str) -> Rulebook: ...
@@ -76,3 +99,5 @@ def format_date(days: int) -> str: ...
 def format_summary(category_field: str, categories: list[str], tiers: list[str], counts: list[list[int]],
                    tier_totals: list[int], failed: int, subjects: int, score_sum: Optional[int]) -> str: ...
 def did_you_mean(name: str, candidates: list[str]) -> str: ...
+
+levels: list[str]

@@ -1,9 +1,9 @@
 // gradus._gradus: the compiled core of the Python package.
 //
-// Thin: it compiles rulebooks, builds tables (table.cpp), evaluates and
-// explains with the GIL released, and hands results back as numpy views of
-// the C++ buffers. The Pythonic API (pandas, exceptions, docs) is
-// gradus/__init__.py.
+// Thin: it compiles rulebooks, builds tables and breaches (table.cpp),
+// evaluates, explains and decides with the GIL released, and hands results
+// back as numpy views of the C++ buffers. The Pythonic API (pandas,
+// exceptions, docs) is gradus/__init__.py.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -33,12 +33,24 @@ struct PyDiagnostic {
   std::vector<Note> notes;
 };
 
-/// A compiled rulebook (plan is null when the text has errors).
+/// A compiled rulebook: checked is null when the text has errors, plan when
+/// it has errors or no score (penalty rules only).
 struct Rulebook {
   std::shared_ptr<const Source> source;
+  std::shared_ptr<const ast::Rulebook> ast;        // what `checked` annotates
+  std::shared_ptr<const CheckedRulebook> checked;
   std::shared_ptr<const Plan> plan;
+  ProofSummary proof;
   std::vector<PyDiagnostic> diagnostics;
   std::string rendered;  // every diagnostic as the CLI prints it
+};
+
+/// The decisions on one batch of breaches, with the breaches they decide.
+struct Decisions {
+  std::shared_ptr<const ast::Rulebook> ast;  // what `checked` annotates
+  std::shared_ptr<const CheckedRulebook> checked;
+  BreachTable breaches;
+  std::vector<Decision> decisions;
 };
 
 /// The outcomes of one evaluation, with the table they belong to.
@@ -51,7 +63,10 @@ struct Scores {
 Rulebook make_rulebook(Compilation c) {
   Rulebook r;
   r.source = c.source;
+  r.ast = c.rulebook;
+  r.checked = c.checked;
   r.plan = c.plan;
+  r.proof = c.proof;
   r.rendered = c.render();
   for (const Diagnostic& d : c.diagnostics.items()) {
     PyDiagnostic p;
@@ -75,9 +90,24 @@ Rulebook make_rulebook(Compilation c) {
   return r;
 }
 
+/// The AST of a rulebook without errors.
+const ast::Rulebook& checked_ast(const Rulebook& r) {
+  if (!r.checked) throw UsageError(fmt::format("{} has errors", r.source->name()));
+  return *r.ast;
+}
+
 const Plan& plan_of(const Rulebook& r) {
-  if (!r.plan) throw UsageError("the rulebook has errors, or no score (penalty rules only)");
+  checked_ast(r);
+  if (!r.plan)
+    throw UsageError(fmt::format("{} has no score (only penalty rules): it cannot score subjects; "
+                                 "decide breaches with Rulebook.decide()", r.source->name()));
   return *r.plan;
+}
+
+const CheckedRulebook& checked_of(const Rulebook& r) {
+  if (checked_ast(r).penalties.empty())
+    throw UsageError(fmt::format("{} has no penalty rules: it cannot decide breaches", r.source->name()));
+  return *r.checked;
 }
 
 py::object decimal_of(std::int64_t v) {
@@ -178,6 +208,34 @@ py::dict summary_dict(const Summary& s) {
   d["score_sum"] = s.score_sum_overflow ? py::none() : decimal_of(s.score_sum);
   d["text"] = format_summary(s);
   return d;
+}
+
+/// An amount of a measure in its unit (money and days: millionths; periods: months).
+py::object amount_of(TypeKind unit, std::int64_t v) {
+  return decimal_of(unit == TypeKind::period ? v * decimal::kScale : v);  // months: whole, far from overflow
+}
+
+/// The measures of a decision as dicts, the fields of `gradus penalty --format jsonl`.
+py::list measure_dicts(const CheckedRulebook& c, std::int32_t penalty, const Decision& d) {
+  py::list out;
+  for (const ImposedMeasure& m : d.measures) {
+    const SanctionDef& def = c.penalties.sanctions[static_cast<std::size_t>(m.sanction)];
+    py::dict md;
+    md["measure"] = def.name;
+    md["label"] = def.label;
+    for (const auto& [key, v] : {std::pair{"low", m.low}, std::pair{"high", m.high},
+                                 std::pair{"statutory_low", m.statutory_low}, std::pair{"statutory_high", m.statutory_high}})
+      md[key] = m.has_amount ? amount_of(def.unit, v) : py::none();
+    md["unit"] = m.has_amount ? py::object(py::str(unit_name(def.unit))) : py::none();
+    md["escalation"] = m.escalation;
+    md["basis"] = measure_basis(c, penalty, m);
+    out.append(md);
+  }
+  return out;
+}
+
+py::object date_object(std::int64_t days) {
+  return py::module_::import("datetime").attr("date").attr("fromisoformat")(date::format(days));
 }
 
 OutputFormat format_of(const std::string& f) {
@@ -283,14 +341,104 @@ PYBIND11_MODULE(_gradus, m) {
         return summary_dict(summarize(*s.plan, s.table->data, s.outcomes));
       });
 
+  py::class_<ProofSummary>(m, "Proof", "The proportionality proof of a rulebook's penalty rules (rules/PENALTIES.md).")
+      .def_readonly("rules", &ProofSummary::rules, "penalty rules examined")
+      .def_readonly("cases", &ProofSummary::cases, "input regions the proof enumerated")
+      .def_readonly("proved", &ProofSummary::proved, "no counterexample (True for a rulebook without penalty rules)")
+      .def("__repr__", [](const ProofSummary& p) {
+        return fmt::format("Proof(rules={}, cases={}, proved={})", p.rules, p.cases, p.proved ? "True" : "False");
+      });
+
+  py::class_<Decisions, std::shared_ptr<Decisions>>(m, "Decisions", "The decisions on one batch of breaches.")
+      .def("__len__", [](const Decisions& d) { return d.decisions.size(); })
+      .def_property_readonly("level", [](const Decisions& d) {
+        py::array_t<std::int32_t> out(static_cast<py::ssize_t>(d.decisions.size()));
+        auto level = out.mutable_unchecked<1>();
+        for (std::size_t i = 0; i < d.decisions.size(); ++i) level(static_cast<py::ssize_t>(i)) = d.decisions[i].level;
+        return out;
+      }, "int32 code of the discretion level (none..heavier), -1 when the breach failed")
+      .def_property_readonly("penalty", [](py::object self) { return view_of(self.cast<Decisions&>().breaches.penalties, self); },
+                             "int32 index of each breach's penalty rule")
+      .def_property_readonly("date", [](py::object self) { return view_of(self.cast<Decisions&>().breaches.dates, self); },
+                             "int32 days since 1970-01-01")
+      .def_property_readonly("measures", [](const Decisions& d) {
+        std::vector<std::string> out(d.decisions.size());
+        {
+          py::gil_scoped_release unlocked;
+          for (std::size_t i = 0; i < out.size(); ++i) out[i] = format_measures(*d.checked, d.decisions[i]);
+        }
+        return out;
+      }, "each decision's measures as format_measures writes them")
+      .def("measure_dicts", [](const Decisions& d) {
+        py::list out;
+        for (std::size_t i = 0; i < d.decisions.size(); ++i)
+          out.append(measure_dicts(*d.checked, d.breaches.penalties[i], d.decisions[i]));
+        return out;
+      }, "each decision's measures as lists of dicts")
+      .def_property_readonly("errors", [](const Decisions& d) {
+        std::vector<std::pair<std::size_t, std::string>> e;
+        for (std::size_t i = 0; i < d.decisions.size(); ++i)
+          if (!d.decisions[i].error.empty()) e.emplace_back(i, d.decisions[i].error);
+        return e;
+      }, "(row, message) of each breach that could not be decided")
+      .def("index_of", [](const Decisions& d, const std::string& id) -> py::ssize_t {
+        auto it = std::find(d.breaches.ids.begin(), d.breaches.ids.end(), id);
+        return it == d.breaches.ids.end() ? -1 : it - d.breaches.ids.begin();
+      }, "Row of the breach with this id, or -1.")
+      .def("explain", [](const Decisions& d, std::size_t row) {
+        if (row >= d.decisions.size()) throw py::index_error("no such breach");
+        const Decision& x = d.decisions[row];
+        std::string text;
+        {
+          py::gil_scoped_release unlocked;
+          text = explain_decision(*d.checked, d.breaches, row, x);
+        }
+        const std::int32_t penalty = d.breaches.penalties[row];
+        py::dict out;
+        out["party"] = d.breaches.parties[row];
+        out["date"] = date_object(d.breaches.dates[row]);
+        out["penalty"] = d.ast->penalties[static_cast<std::size_t>(penalty)].name.text;
+        out["level"] = x.level >= 0 ? py::object(py::str(kLevels[x.level])) : py::none();
+        out["measures"] = measure_dicts(*d.checked, penalty, x);
+        out["error"] = x.error.empty() ? py::none() : py::object(py::str(x.error));
+        out["text"] = text;
+        return out;
+      });
+
   py::class_<Rulebook>(m, "Rulebook", "A compiled rulebook, or the diagnostics of one that failed.")
-      .def_property_readonly("ok", [](const Rulebook& r) { return r.plan != nullptr; })
+      .def_property_readonly("ok", [](const Rulebook& r) { return r.checked != nullptr; }, "no errors")
+      .def_property_readonly("has_score", [](const Rulebook& r) { return r.plan != nullptr; })
+      .def_readonly("proof", &Rulebook::proof)
       .def_readonly("diagnostics", &Rulebook::diagnostics)
       .def_readonly("rendered", &Rulebook::rendered)
       .def_property_readonly("name", [](const Rulebook& r) { return r.source->name(); })
       .def_property_readonly("text", [](const Rulebook& r) { return r.source->text(); })
-      .def_property_readonly("title", [](const Rulebook& r) { return plan_of(r).title; })
-      .def_property_readonly("version", [](const Rulebook& r) { return plan_of(r).version; })
+      .def_property_readonly("title", [](const Rulebook& r) { return checked_ast(r).header.title; })
+      .def_property_readonly("version", [](const Rulebook& r) { return checked_ast(r).header.version; })
+      .def_property_readonly("penalty_rules", [](const Rulebook& r) {
+        const ast::Rulebook& a = checked_ast(r);
+        py::list out;
+        for (std::size_t p = 0; p < a.penalties.size(); ++p) {
+          py::dict d;
+          d["name"] = a.penalties[p].name.text;
+          d["label"] = a.penalties[p].label;
+          d["basis"] = r.checked->penalties.basis[p];
+          out.append(d);
+        }
+        return out;
+      })
+      .def_property_readonly("breach_fields", [](const Rulebook& r) {
+        checked_ast(r);
+        const Schema& s = r.checked->schema;
+        std::vector<std::tuple<std::string, std::string, std::optional<std::string>>> out;
+        for (std::size_t f = 0; f < s.breach_fields.size(); ++f) {
+          const std::int8_t order = s.breach_order[f];
+          out.emplace_back(s.breach_fields[f].name, s.type_name(s.breach_fields[f].type),
+                           order > 0 ? std::optional<std::string>("increasing")
+                           : order < 0 ? std::optional<std::string>("decreasing") : std::nullopt);
+        }
+        return out;
+      })
       .def_property_readonly("key_field", [](const Rulebook& r) { return plan_of(r).schema.key_field; })
       .def_property_readonly("link_field", [](const Rulebook& r) { return plan_of(r).schema.link_field; })
       .def_property_readonly("kind_field", [](const Rulebook& r) { return plan_of(r).schema.kind_field; })
@@ -375,6 +523,19 @@ PYBIND11_MODULE(_gradus, m) {
         }
         return s;
       })
+      .def("decide", [](const Rulebook& r, const py::dict& breaches, const std::vector<std::string>& available,
+                        unsigned threads) {
+        const CheckedRulebook& checked = checked_of(r);
+        auto d = std::make_shared<Decisions>();
+        d->ast = r.ast;
+        d->checked = r.checked;
+        d->breaches = build_breaches(checked, breaches, available, threads);
+        {
+          py::gil_scoped_release unlocked;
+          d->decisions = decide(checked, d->breaches, {static_cast<int>(threads)});
+        }
+        return d;
+      })
       .def("explain", [](const Rulebook& r, std::shared_ptr<Table> table, std::size_t index, std::int64_t as_of) {
         const Plan& plan = plan_of(r);
         check_table(plan, *table);
@@ -410,4 +571,5 @@ PYBIND11_MODULE(_gradus, m) {
     return format_summary(s);
   }, "The summary text of gradus score (score_sum in millionths; None: overflow).");
   m.def("did_you_mean", &did_you_mean, py::arg("name"), py::arg("candidates"));
+  m.attr("levels") = std::vector<std::string>(std::begin(kLevels), std::end(kLevels));
 }

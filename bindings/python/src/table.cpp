@@ -443,6 +443,7 @@ struct Sink {
   const std::uint32_t* dest = nullptr;  // table position of each input row; null = the same
   const std::int64_t* kind = nullptr;   // record kind at each table position (record fields only)
   std::uint64_t kinds = ~0ull;          // kinds that have the field
+  bool non_negative = false;            // a negative value is a problem (breach inputs)
 };
 
 /// The first bad value a job met.
@@ -462,6 +463,10 @@ void run_rows(const Sink& sink, std::size_t lo, std::size_t hi, Problem& p, Fn&&
     Why why;
     if (!convert(i, sink.out[at], why)) {
       p = {i, std::move(why)};
+      return;
+    }
+    if (sink.non_negative && sink.out[at] < 0) {
+      p = {i, fmt::format("negative value {}; breach inputs are amounts and counts", decimal::format(sink.out[at]))};
       return;
     }
   }
@@ -565,8 +570,11 @@ struct Task {
   Sink sink;
 };
 
-/// Converts the tasks (GIL released by the caller); the first problem of each task, by task.
-std::vector<Problem> convert_all(const std::vector<Task>& tasks, unsigned threads) {
+/// A bad value, with the column it is in.
+using Problems = std::vector<std::pair<const Source*, Problem>>;
+
+/// Converts the tasks (GIL released by the caller), adding the first problem of each to `problems`.
+void convert_all(const std::vector<Task>& tasks, unsigned threads, Problems& problems) {
   struct Job {
     std::size_t task, lo, hi;
   };
@@ -582,7 +590,8 @@ std::vector<Problem> convert_all(const std::vector<Task>& tasks, unsigned thread
   std::vector<Problem> first(tasks.size());
   for (std::size_t j = 0; j < jobs.size(); ++j)
     if (found[j].row < first[jobs[j].task].row) first[jobs[j].task] = std::move(found[j]);
-  return first;
+  for (std::size_t k = 0; k < tasks.size(); ++k)
+    if (first[k].row != kNone) problems.emplace_back(tasks[k].source, std::move(first[k]));
 }
 
 // ---------------------------------------------------------------- ids
@@ -813,7 +822,12 @@ std::vector<py::object> find_columns(const char* side, const py::dict& given, co
   return out;
 }
 
-std::string describe(const std::vector<std::pair<const Source*, Problem>>& problems) {
+/// Throws the problems found, by side and row.
+[[noreturn]] void fail(Problems& problems) {
+  std::stable_sort(problems.begin(), problems.end(), [](const auto& a, const auto& b) {
+    return std::strcmp(a.first->side, b.first->side) > 0 ||
+           (std::strcmp(a.first->side, b.first->side) == 0 && a.second.row < b.second.row);
+  });
   std::string out;
   constexpr std::size_t kMax = 20;
   for (std::size_t k = 0; k < problems.size() && k < kMax; ++k) {
@@ -821,7 +835,7 @@ std::string describe(const std::vector<std::pair<const Source*, Problem>>& probl
     out += problems[k].first->where(problems[k].second.row) + ": " + problems[k].second.why;
   }
   if (problems.size() > kMax) out += fmt::format("\n... and {} more columns with bad values", problems.size() - kMax);
-  return out;
+  throw DataProblem(out);
 }
 
 }  // namespace
@@ -882,7 +896,7 @@ std::shared_ptr<Table> build_table(std::shared_ptr<const Plan> plan, const py::d
           make_source("records", record_names[k + first_field], record_cols[k + first_field], record_targets[k]));
   }
 
-  std::vector<std::pair<const Source*, Problem>> problems;
+  Problems problems;
   {
     py::gil_scoped_release unlocked;
     if (keys.integer) {
@@ -921,8 +935,7 @@ std::shared_ptr<Table> build_table(std::shared_ptr<const Plan> plan, const py::d
     const std::uint32_t* to = dest.empty() ? nullptr : dest.data();
     memory::size_huge(t.record_kind, m);
     if (has_kind && m > 0) {
-      Problem p = convert_all({Task{&kind_source, &kind_target, Sink{t.record_kind.data(), to}}}, threads)[0];
-      if (p.row != kNone) problems.emplace_back(&kind_source, std::move(p));
+      convert_all({Task{&kind_source, &kind_target, Sink{t.record_kind.data(), to}}}, threads, problems);
     }
 
     if (problems.empty()) {
@@ -939,20 +952,66 @@ std::shared_ptr<Table> build_table(std::shared_ptr<const Plan> plan, const py::d
         tasks.push_back({&record_sources[k], &record_targets[k],
                          Sink{t.record_columns[k].data(), to, t.record_kind.data(), schema.record_fields[k].kinds}});
       }
-      std::vector<Problem> found = convert_all(tasks, threads);
-      for (std::size_t k = 0; k < tasks.size(); ++k)
-        if (found[k].row != kNone) problems.emplace_back(tasks[k].source, std::move(found[k]));
+      convert_all(tasks, threads, problems);
     }
   }
-  if (!problems.empty()) {
-    std::stable_sort(problems.begin(), problems.end(), [](const auto& a, const auto& b) {
-      return std::strcmp(a.first->side, b.first->side) > 0 ||
-             (std::strcmp(a.first->side, b.first->side) == 0 && a.second.row < b.second.row);
-    });
-    throw DataProblem(describe(problems));
-  }
+  if (!problems.empty()) fail(problems);
   t.validate(schema, true);
   return table;
+}
+
+BreachTable build_breaches(const CheckedRulebook& checked, const py::dict& breaches,
+                           const std::vector<std::string>& available, unsigned threads) {
+  const Schema& schema = checked.schema;
+  std::vector<std::string> names{"id", "party", "date", "penalty"};
+  for (const auto& f : schema.breach_fields) names.push_back(f.name);
+  std::vector<py::object> cols = find_columns("breaches", breaches, names, available);
+
+  // The date, the rule (read as an enumeration of the rule names), the inputs.
+  Schema rules;
+  EnumType& rule_names = rules.enums.emplace_back();
+  rule_names.name = "penalty rule";
+  for (const auto& p : checked.ast->penalties) rule_names.members.push_back(p.name.text);
+  std::vector<Target> targets{Target(schema, Type::of(TypeKind::date)), Target(rules, Type::enumeration_of(0))};
+  for (const auto& f : schema.breach_fields) targets.emplace_back(schema, f.type);
+
+  BreachTable t;
+  for (std::size_t k = 0; k < 2; ++k) {
+    Ids ids = read_ids("breaches", names[k], cols[k]);
+    to_text(ids);
+    for (std::size_t i = 0; i < ids.size(); ++i)
+      if (ids.texts[i].empty()) bad_id(ids, i, k == 0 ? "empty id" : "empty party");
+    if (k == 0) {
+      const IdIndex unique(ids);  // throws for a duplicate id
+    }
+    (k == 0 ? t.ids : t.parties) = std::move(ids.texts);
+  }
+  const std::size_t n = t.ids.size();
+  if (n >= UINT32_MAX) throw DataProblem("more than 4294967294 breaches");
+
+  std::vector<Source> sources;
+  sources.reserve(targets.size());
+  for (std::size_t k = 0; k < targets.size(); ++k)
+    sources.push_back(make_source("breaches", names[k + 2], cols[k + 2], targets[k]));
+  std::vector<std::vector<std::int64_t>> values(targets.size(), std::vector<std::int64_t>(n));
+  std::vector<Task> tasks;
+  for (std::size_t k = 0; k < targets.size(); ++k) {
+    Sink sink{values[k].data()};
+    sink.non_negative = k >= 2 && targets[k].is_number();
+    tasks.push_back({&sources[k], &targets[k], sink});
+  }
+  Problems problems;
+  {
+    py::gil_scoped_release unlocked;
+    convert_all(tasks, threads, problems);
+  }
+  if (!problems.empty()) fail(problems);
+  auto narrow = [](const std::vector<std::int64_t>& v) { return std::vector<std::int32_t>(v.begin(), v.end()); };
+  t.dates = narrow(values[0]);
+  t.penalties = narrow(values[1]);
+  t.inputs.assign(std::make_move_iterator(values.begin() + 2), std::make_move_iterator(values.end()));
+  t.validate(checked);
+  return t;
 }
 
 std::int64_t date_of(const py::handle& value) {

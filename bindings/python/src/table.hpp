@@ -52,6 +52,15 @@ std::shared_ptr<Table> build_table(std::shared_ptr<const Plan> plan, const py::d
                                    const py::object& records,
                                    const std::vector<std::string>& records_available, unsigned threads);
 
+/// Builds the breaches of a rulebook's penalty rules (rules/PENALTIES.md):
+/// the columns id, party, date, penalty (a rule name) and every breach input,
+/// converted as build_table converts a field of the same type. Ids and
+/// parties are integers or strings (compared as text); an id must be unique,
+/// an input not negative. Throws DataProblem naming the row and column, and
+/// py::type_error for a column of an unusable type.
+BreachTable build_breaches(const CheckedRulebook& checked, const py::dict& breaches,
+                           const std::vector<std::string>& available, unsigned threads);
+
 /// Days since 1970-01-01 of a date given as 'YYYY-MM-DD', datetime.date,
 /// datetime.datetime at midnight, numpy.datetime64 or pandas.Timestamp.
 std::int64_t date_of(const py::handle& value);

@@ -68,6 +68,14 @@ std::string explain_decision(const CheckedRulebook& checked, const BreachTable& 
 /// `fine 5000..50000; warning; tender_ban 12..24 months` (escalations marked `!`).
 std::string format_measures(const CheckedRulebook& checked, const Decision& decision);
 
+/// The legal basis of a measure imposed under penalty rule `penalty`: the
+/// basis of each item that produced it (the rule's own when the item states
+/// none), each once, `; `-separated.
+std::string measure_basis(const CheckedRulebook& checked, std::int32_t penalty, const ImposedMeasure& measure);
+
+/// `yuan`, `days` or `months`: the unit of an amount of a measure with that unit.
+const char* unit_name(TypeKind unit);
+
 /// The result of the proportionality proof.
 struct ProofSummary {
   std::size_t rules = 0;   // penalty rules examined
