@@ -832,6 +832,8 @@ class Compiler {
 
 Plan compile(const CheckedRulebook& checked, std::shared_ptr<const Source> source) {
   if (!checked.ast) throw UsageError("compile: the checked rulebook has no AST");
+  if (checked.ast->scores.empty() || checked.ast->tiers.empty())
+    throw UsageError("compile: the rulebook has no score and tiers to compile (its penalty rules run with decide())");
   Plan plan;
   plan.source = std::move(source);
   Compiler c(checked, plan);
