@@ -121,24 +121,7 @@ class Decider {
       }
     }
     try {
-      Outcome o = evaluate(m_, p, box);
-      d.level = o.level;
-      d.level_item = o.level_item;
-      for (const Measure& meas : o.measures) {
-        const SanctionDef& def = c_.penalties.sanctions[meas.sanction];
-        ImposedMeasure im;
-        im.sanction = meas.sanction;
-        im.has_amount = meas.has_amount;
-        im.escalation = meas.escalation;
-        im.items = meas.items;
-        if (meas.has_amount) {
-          im.low = amount_raw(def.unit, meas.low.c);
-          im.high = amount_raw(def.unit, meas.high.c);
-          im.statutory_low = amount_raw(def.unit, meas.statutory_low.c);
-          im.statutory_high = amount_raw(def.unit, meas.statutory_high.c);
-        }
-        d.measures.push_back(std::move(im));
-      }
+      d = to_decision(c_, evaluate(m_, p, box));
     } catch (const Failure& f) {
       d = Decision{};
       d.error = fmt::format("{}: {}", c_.ast->penalties[p].name.text, f.why);

@@ -27,16 +27,30 @@ std::string range_text(TypeKind unit, std::int64_t lo, std::int64_t hi) {
   return fmt::format("{}..{}", a, b);
 }
 
-std::string describe(const CheckedRulebook& c, const Outcome& o) {
-  std::string out;
-  for (const Measure& m : o.measures) {
-    const SanctionDef& def = c.penalties.sanctions[m.sanction];
-    if (!out.empty()) out += "; ";
-    if (m.escalation) out += '!';
-    out += def.name;
-    if (m.has_amount)
-      out += fmt::format(" {}", range_text(def.unit, amount_raw(def.unit, m.low.c), amount_raw(def.unit, m.high.c)));
+Decision to_decision(const CheckedRulebook& c, const Outcome& o) {
+  Decision d;
+  d.level = o.level;
+  d.level_item = o.level_item;
+  for (const Measure& meas : o.measures) {
+    const TypeKind unit = c.penalties.sanctions[meas.sanction].unit;
+    ImposedMeasure im;
+    im.sanction = meas.sanction;
+    im.has_amount = meas.has_amount;
+    im.escalation = meas.escalation;
+    im.items = meas.items;
+    if (meas.has_amount) {
+      im.low = amount_raw(unit, meas.low.c);
+      im.high = amount_raw(unit, meas.high.c);
+      im.statutory_low = amount_raw(unit, meas.statutory_low.c);
+      im.statutory_high = amount_raw(unit, meas.statutory_high.c);
+    }
+    d.measures.push_back(std::move(im));
   }
+  return d;
+}
+
+std::string describe(const CheckedRulebook& c, const Outcome& o) {
+  std::string out = format_measures(c, to_decision(c, o));
   return out.empty() ? "no measure" : out;
 }
 

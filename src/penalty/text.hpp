@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "gradus/penalty/penalty.hpp"
 #include "model.hpp"
 
 namespace gradus::penalty {
@@ -15,6 +16,9 @@ std::int64_t amount_raw(TypeKind unit, Q q);
 
 /// `5000..50000`, `12..24 months`, or one amount when both ends are equal.
 std::string range_text(TypeKind unit, std::int64_t lo, std::int64_t hi);
+
+/// The decision of an outcome evaluated at a point: amounts rounded to their runtime representation.
+Decision to_decision(const CheckedRulebook& c, const Outcome& o);
 
 /// `fine 5000..50000; warning; !closure_order` for an outcome evaluated at a point.
 std::string describe(const CheckedRulebook& c, const Outcome& o);
