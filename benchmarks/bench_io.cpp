@@ -160,7 +160,7 @@ struct WriteFixture {
     table.record_columns.resize(3);
     for (std::size_t i = 0; i < n; ++i) {
       table.ids.push_back(std::to_string(i + 1));
-      table.subject_columns[0][i] = static_cast<std::int64_t>(i % 10);
+      table.subject_columns[0].values()[i] = static_cast<std::int64_t>(i % 10);
       outcomes.score.push_back(static_cast<std::int64_t>(i * 7919 % 4401) * 25'000);
       outcomes.tier.push_back(static_cast<std::int32_t>(i % 4));
       outcomes.overrides.push_back(i % 13 == 0 ? 1 : 0);

@@ -9,6 +9,12 @@
 //   BM_W1_Engine/threads:T     gradus::evaluate with EvalOptions::threads = T
 //   BM_W1_Unfolded/threads:T   the same with EvalOptions::fold off: every aggregation
 //                              runs as instructions (the general path)
+//   BM_W1_Borrowed/threads:T   gradus::evaluate on a table that reads the generator's
+//                              narrow columns in place (Column::borrow), no copy
+//   BM_W1_Linked/threads:T     the whole job from columns as an application holds them:
+//                              subject ids and each record's subject id (int64) to record
+//                              offsets (gradus::offsets_by_id), a table borrowing the
+//                              narrow columns, and gradus::evaluate
 // items_per_second is subjects per second; times are wall-clock.
 
 #include <benchmark/benchmark.h>
@@ -34,6 +40,8 @@ struct Workload {
   gradus::w1::Scores reference;
   std::shared_ptr<const gradus::Plan> plan;
   gradus::SubjectTable table;
+  gradus::SubjectTable borrowed;  // reads `data` in place
+  std::vector<std::int64_t> ids, links;  // subject ids, and each record's subject id
   std::int64_t as_of = 0;
 };
 
@@ -114,15 +122,24 @@ void setup() {
 
   w->data = gradus::w1::generate(n, seed);
   w->table = gradus::w1::make_table(w->plan->schema, w->data);
+  w->borrowed = gradus::w1::borrow_table(w->plan->schema, w->data, w->data.record_offsets);
+  w->borrowed.validate(w->plan->schema);
+  w->ids.assign(w->data.id.begin(), w->data.id.end());
+  for (std::size_t i = 0; i < n; ++i)
+    w->links.insert(w->links.end(), static_cast<std::size_t>(w->data.record_offsets[i + 1] - w->data.record_offsets[i]),
+                    w->ids[i]);
+  if (gradus::offsets_by_id(w->ids, w->links) != w->data.record_offsets) die("offsets_by_id differs from W1's offsets");
   gradus::w1::score(w->data, w->reference);
 
-  for (bool fold : {true, false}) {
-    for (unsigned threads : {1u, 2u}) {
-      gradus::EvalOptions options;
-      options.as_of = w->as_of;
-      options.threads = threads;
-      options.fold = fold;
-      verify(*w, gradus::evaluate(*w->plan, w->table, options), threads);
+  for (const gradus::SubjectTable* table : {&w->table, &w->borrowed}) {
+    for (bool fold : {true, false}) {
+      for (unsigned threads : {1u, 2u}) {
+        gradus::EvalOptions options;
+        options.as_of = w->as_of;
+        options.threads = threads;
+        options.fold = fold;
+        verify(*w, gradus::evaluate(*w->plan, *table, options), threads);
+      }
     }
   }
   const auto check = gradus::w1::check(w->data, w->reference);
@@ -155,16 +172,17 @@ void BM_W1_Reference(benchmark::State& state) {
                           static_cast<std::int64_t>(w.data.subject_count()));
 }
 
-void run_engine(benchmark::State& state, bool fold) {
+void run_engine(benchmark::State& state, bool fold, bool borrowed = false) {
   const Workload& w = *g_workload;
+  const gradus::SubjectTable& table = borrowed ? w.borrowed : w.table;
   gradus::EvalOptions options;
   options.as_of = w.as_of;
   options.threads = static_cast<unsigned>(state.range(0));
   options.fold = fold;
   gradus::Outcomes out;
-  gradus::evaluate(*w.plan, w.table, options, out);  // allocate outside the timed loop, as the reference does
+  gradus::evaluate(*w.plan, table, options, out);  // allocate outside the timed loop, as the reference does
   for (auto _ : state) {
-    gradus::evaluate(*w.plan, w.table, options, out);
+    gradus::evaluate(*w.plan, table, options, out);
     benchmark::DoNotOptimize(out.score.data());
     benchmark::ClobberMemory();
   }
@@ -174,9 +192,38 @@ void run_engine(benchmark::State& state, bool fold) {
 
 void BM_W1_Engine(benchmark::State& state) { run_engine(state, true); }
 void BM_W1_Unfolded(benchmark::State& state) { run_engine(state, false); }
+void BM_W1_Borrowed(benchmark::State& state) { run_engine(state, true, true); }
+
+void BM_W1_Linked(benchmark::State& state) {
+  const Workload& w = *g_workload;
+  gradus::EvalOptions options;
+  options.as_of = w.as_of;
+  options.threads = static_cast<unsigned>(state.range(0));
+  for (auto _ : state) {
+    auto offsets = gradus::offsets_by_id(w.ids, w.links);
+    if (!offsets) die("offsets_by_id failed");
+    const gradus::SubjectTable table = gradus::w1::borrow_table(w.plan->schema, w.data, std::move(*offsets));
+    gradus::Outcomes out = gradus::evaluate(*w.plan, table, options);
+    benchmark::DoNotOptimize(out.score.data());
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(w.data.subject_count()));
+}
 
 BENCHMARK(BM_W1_Reference)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_W1_Engine)
+    ->ArgName("threads")
+    ->Arg(1)
+    ->Arg(2)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK(BM_W1_Borrowed)
+    ->ArgName("threads")
+    ->Arg(1)
+    ->Arg(2)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK(BM_W1_Linked)
     ->ArgName("threads")
     ->Arg(1)
     ->Arg(2)

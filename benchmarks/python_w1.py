@@ -2,10 +2,16 @@
 
     PYTHONPATH=build/python /usr/bin/python3 benchmarks/python_w1.py [--build build] [--subjects 1000000]
 
-Generates W1 data with `gradus_w1 gen` (cached like benchmarks/w1.sh), reads it with pandas into
-numpy columns (kinds and enums as categoricals, numbers as int64), then times, per thread count,
-Rulebook.prepare (numpy -> table), Rulebook.evaluate and Scores.to_numpy, and compares the total
-with bench_w1's BM_W1_Engine (gradus::evaluate on a table built in C++ from the same data).
+Generates W1 data with `gradus_w1 gen` (cached like benchmarks/w1.sh) and reads it with pandas
+into the columns bench_w1 holds in C++: int64 ids, kinds and enumerations as categoricals (int8
+codes), and W1's numbers in the widths their ranges need (uint8 years and severity, uint16 ages,
+uint32 amounts). Then times, per thread count, Rulebook.prepare (which reads these arrays in
+place), Rulebook.evaluate and Scores.to_numpy, and compares the total with bench_w1's
+
+  BM_W1_Linked   the same job through the C++ API on the same columns: record offsets from the
+                 ids (gradus::offsets_by_id), a table borrowing the columns, gradus::evaluate;
+  BM_W1_Engine   gradus::evaluate alone, on an int64 table converted in advance.
+
 Medians of --repeat runs.
 """
 
@@ -34,8 +40,10 @@ build = pathlib.Path(args.build).resolve()
 
 subjects_csv, records_csv = w1_files(build, args.subjects, args.seed)
 rb = gradus.load(root / "rules" / "w1.gradus")
-subjects = pd.read_csv(subjects_csv, dtype={"sector": "category", "size": "category"})
-records = pd.read_csv(records_csv, dtype={"kind": "category"})
+subjects = pd.read_csv(subjects_csv, dtype={"id": "int64", "sector": "category", "size": "category",
+                                            "years_active": "uint8"})
+records = pd.read_csv(records_csv, dtype={"subject_id": "int64", "kind": "category", "severity": "uint8",
+                                          "age_days": "uint16", "amount": "uint32"})
 sub = {c: subjects[c] for c in subjects.columns}
 rec = {c: records[c] for c in records.columns}
 print(f"W1: {len(subjects)} subjects, {len(records)} records", file=sys.stderr)
@@ -56,17 +64,22 @@ for threads in (1, 2):
     python[threads] = [statistics.median(r[k] for r in runs) for k in range(4)]
 summary = rb.evaluate(rb.prepare(sub, rec), as_of="2025-01-01").summary()
 
-out = subprocess.run([str(build / "benchmarks" / "w1" / "bench_w1"), "--benchmark_filter=BM_W1_Engine",
+out = subprocess.run([str(build / "benchmarks" / "w1" / "bench_w1"), "--benchmark_filter=BM_W1_(Engine|Linked)",
                       f"--benchmark_repetitions={args.repeat}", "--benchmark_report_aggregates_only=true",
                       "--benchmark_format=json"], check=True, capture_output=True, text=True,
                      env={"GRADUS_W1_N": str(args.subjects), "GRADUS_W1_SEED": str(args.seed), "PATH": "/usr/bin"})
-engine = {}
+cpp = {}  # (benchmark, threads) -> seconds
 for b in json.loads(out.stdout)["benchmarks"]:
     if b.get("aggregate_name") == "median":
-        engine[int(re.search(r"threads:(\d+)", b["run_name"]).group(1))] = b["real_time"] * {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1}[b["time_unit"]]
+        name = re.match(r"BM_W1_(\w+)/", b["run_name"]).group(1)
+        threads = int(re.search(r"threads:(\d+)", b["run_name"]).group(1))
+        cpp[name, threads] = b["real_time"] * {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1}[b["time_unit"]]
 
-print(f"{'threads':>7} {'prepare':>9} {'evaluate':>9} {'to_numpy':>9} {'python':>9} {'C++ engine':>11} {'ratio':>6}")
+print(f"{'threads':>7} {'prepare':>9} {'evaluate':>9} {'to_numpy':>9} {'python':>9} {'C++ linked':>11} {'ratio':>6}"
+      f" {'C++ evaluate':>13} {'ratio':>6}")
 for t in (1, 2):
     p = python[t]
-    print(f"{t:>7} {p[0]:9.3f} {p[1]:9.3f} {p[2]:9.3f} {p[3]:9.3f} {engine[t]:11.3f} {p[3] / engine[t]:6.2f}")
+    linked, engine = cpp["Linked", t], cpp["Engine", t]
+    print(f"{t:>7} {p[0]:9.3f} {p[1]:9.3f} {p[2]:9.3f} {p[3]:9.3f} {linked:11.3f} {p[3] / linked:6.2f}"
+          f" {engine:13.3f} {p[3] / engine:6.2f}")
 print(f"score_sum={summary['score_sum']:.6f} tiers={dict(zip(summary['tiers'], summary['tier_totals']))}")

@@ -53,7 +53,7 @@ inline SubjectTable make_table(const Schema& schema, const Data& data) {
   t.subject_columns.resize(schema.subject_fields.size());
   for (std::size_t f = 0; f < schema.subject_fields.size(); ++f) {
     const FieldDef& field = schema.subject_fields[f];
-    std::vector<std::int64_t>& col = t.subject_columns[f];
+    std::vector<std::int64_t>& col = t.subject_columns[f].values();
     col.resize(n);
     if (field.name == "sector" || field.name == "size") {
       const bool sector = field.name == "sector";
@@ -80,13 +80,14 @@ inline SubjectTable make_table(const Schema& schema, const Data& data) {
     if (code < 0) throw UsageError("W1 record kind '" + std::string(k) + "' is not in the schema");
     kind_code.push_back(code);
   }
-  t.record_kind.resize(m);
-  for (std::size_t r = 0; r < m; ++r) t.record_kind[r] = kind_code[data.kind[r]];
+  std::vector<std::int64_t>& kinds = t.record_kind.values();
+  kinds.resize(m);
+  for (std::size_t r = 0; r < m; ++r) kinds[r] = kind_code[data.kind[r]];
 
   t.record_columns.resize(schema.record_fields.size());
   for (std::size_t f = 0; f < schema.record_fields.size(); ++f) {
     const FieldDef& field = schema.record_fields[f];
-    std::vector<std::int64_t>& col = t.record_columns[f];
+    std::vector<std::int64_t>& col = t.record_columns[f].values();
     col.resize(m);
     if (field.name == "severity") {
       // Severity is a scale minor (1) < general (2) < serious (3) < grave (4).
@@ -111,6 +112,78 @@ inline SubjectTable make_table(const Schema& schema, const Data& data) {
   }
   t.record_line.assign(m, 0);
   t.validate(schema);
+  return t;
+}
+
+/// The same table, reading `data`'s own narrow columns in place (Column::borrow):
+/// no value is copied; codes go through lookup tables and numbers are scaled as
+/// the evaluator reads them. `offsets` are the record offsets (data.record_offsets,
+/// or found by gradus::offsets_by_id). `data` must outlive the table. The values
+/// are not validated here (SubjectTable::validate does that).
+inline SubjectTable borrow_table(const Schema& schema, const Data& data, std::vector<std::int64_t> offsets) {
+  constexpr std::int64_t kScale = 1'000'000;
+  const std::size_t n = data.subject_count();
+  const std::size_t m = data.record_count();
+  auto codes = [](std::vector<std::int64_t> lookup) {
+    Column::Encoding e;
+    e.width = Column::Width::u8;
+    e.low = 0;
+    e.lookup = std::move(lookup);
+    return e;
+  };
+  auto scaled = [&](Column::Width width) {
+    Column::Encoding e;
+    e.width = width;
+    e.scale = kScale;
+    return e;
+  };
+
+  SubjectTable t;
+  Column::Encoding id;
+  id.low = 0;  // W1 ids are below 2^63
+  t.id_numbers = Column::borrow(data.id.data(), n, id, nullptr);
+  t.subject_columns.resize(schema.subject_fields.size());
+  for (std::size_t f = 0; f < schema.subject_fields.size(); ++f) {
+    const FieldDef& field = schema.subject_fields[f];
+    if (field.name == "sector" || field.name == "size") {
+      std::vector<std::int64_t> lookup;
+      if (field.name == "sector") {
+        for (std::string_view s : kSectorNames) lookup.push_back(detail::member_code(schema, field, s));
+      } else {
+        for (std::string_view s : kSizeNames) lookup.push_back(detail::member_code(schema, field, s));
+      }
+      const auto& src = field.name == "sector" ? data.sector : data.size;
+      t.subject_columns[f] = Column::borrow(src.data(), n, codes(std::move(lookup)), nullptr);
+    } else if (field.name == "years_active") {
+      t.subject_columns[f] = Column::borrow(data.years.data(), n, scaled(Column::Width::u8), nullptr);
+    } else {
+      throw UsageError("W1 has no subject field '" + field.name + "'");
+    }
+  }
+  t.record_offsets = std::move(offsets);
+  std::vector<std::int64_t> kinds;
+  for (std::string_view k : kKindNames) {
+    const int code = schema.kind_index(k);
+    if (code < 0) throw UsageError("W1 record kind '" + std::string(k) + "' is not in the schema");
+    kinds.push_back(code);
+  }
+  t.record_kind = Column::borrow(data.kind.data(), m, codes(std::move(kinds)), nullptr);
+  t.record_columns.resize(schema.record_fields.size());
+  for (std::size_t f = 0; f < schema.record_fields.size(); ++f) {
+    const FieldDef& field = schema.record_fields[f];
+    if (field.name == "severity") {
+      static constexpr std::string_view kMembers[] = {"minor", "general", "serious", "grave"};
+      std::vector<std::int64_t> lookup{Column::kNoValue};  // 0: only kinds without severity
+      for (std::string_view s : kMembers) lookup.push_back(detail::member_code(schema, field, s));
+      t.record_columns[f] = Column::borrow(data.severity.data(), m, codes(std::move(lookup)), nullptr);
+    } else if (field.name == "age_days") {
+      t.record_columns[f] = Column::borrow(data.age_days.data(), m, scaled(Column::Width::u16), nullptr);
+    } else if (field.name == "amount") {
+      t.record_columns[f] = Column::borrow(data.amount.data(), m, scaled(Column::Width::u32), nullptr);
+    } else {
+      throw UsageError("W1 has no record field '" + field.name + "'");
+    }
+  }
   return t;
 }
 

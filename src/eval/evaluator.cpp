@@ -22,9 +22,9 @@ namespace detail {
 
 namespace {
 
-using Column = Eigen::Array<std::int64_t, Eigen::Dynamic, 1>;
-using In = Eigen::Map<const Column>;
-using Out = Eigen::Map<Column>;
+using Vector = Eigen::Array<std::int64_t, Eigen::Dynamic, 1>;
+using In = Eigen::Map<const Vector>;
+using Out = Eigen::Map<Vector>;
 
 // The keys of folded aggregations come from a pass per feature over a chunk's
 // int64 columns. The passes are compiled twice: for the baseline processor, and
@@ -140,6 +140,41 @@ Runner::Runner(const Plan& plan, const SubjectTable& table, std::int64_t as_of, 
   kind_size_.assign(plan.schema.kinds.size(), 0);
   for (const PlanBandTable& t : plan.band_tables) band_thresholds_.push_back(band_thresholds(t));
   if (program_) fold_state_.resize(program_->folds.size());
+  // the columns the plan reads (folds read a subset of the loads)
+  subject_used_.assign(table.subject_columns.size(), false);
+  record_used_.assign(table.record_columns.size(), false);
+  for (const Instr& in : plan.code) {
+    if (in.op == Op::load_subject) subject_used_.at(static_cast<std::size_t>(in.a)) = true;
+    if (in.op == Op::load_record && in.a >= 0) record_used_.at(static_cast<std::size_t>(in.a)) = true;
+  }
+  subject_values_.assign(table.subject_columns.size(), nullptr);
+  record_values_.assign(table.record_columns.size(), nullptr);
+  decoded_.resize(table.subject_columns.size() + table.record_columns.size() + 1);
+}
+
+void Runner::load_columns() {
+  const std::size_t ns = subject_values_.size();
+  auto decode = [&](const Column& c, std::size_t slot, std::size_t first, std::size_t n, Level level,
+                    std::int32_t column, const std::int64_t* kind, std::uint64_t kinds) -> const std::int64_t* {
+    if (c.owned()) return c.data() + first;
+    auto& buf = decoded_[slot];
+    if (buf.size() < n) buf.resize(n);
+    if (!c.decode(first, n, buf.data(), kind, kinds)) {
+      for (std::size_t i = 0; i < n; ++i)
+        if ((!kind || ((kinds >> kind[i]) & 1)) && !c.readable(first + i))
+          errors_.push_back({level, static_cast<std::int32_t>(i), column, Fault::unreadable});
+    }
+    return buf.data();
+  };
+  kind_ = decode(table_.record_kind, decoded_.size() - 1, r0_, nr_, Level::record, -1, nullptr, 0);
+  for (std::size_t k = 0; k < ns; ++k)
+    if (subject_used_[k])
+      subject_values_[k] = decode(table_.subject_columns[k], k, s0_, ns_, Level::subject, static_cast<std::int32_t>(k),
+                                  nullptr, 0);
+  for (std::size_t k = 0; k < record_values_.size(); ++k)
+    if (record_used_[k])
+      record_values_[k] = decode(table_.record_columns[k], ns + k, r0_, nr_, Level::record,
+                                 static_cast<std::int32_t>(k), kind_, plan_.schema.record_fields[k].kinds);
 }
 
 std::int64_t* Runner::out(std::int32_t r) {
@@ -194,9 +229,9 @@ void Runner::ensure_by_kind() {
   // one pass: each record's index goes to its kind's list
   const std::size_t nk = plan_.schema.kinds.size();
   if (by_kind_.size() < nk * nr_) by_kind_.resize(nk * nr_);
-  std::int32_t* tail[64];
+  std::int32_t* tail[64] = {};
   for (std::size_t k = 0; k < nk; ++k) tail[k] = by_kind_.data() + k * nr_;
-  const std::int64_t* kind = table_.record_kind.data() + r0_;
+  const std::int64_t* kind = kind_;
   for (std::size_t i = 0; i < nr_; ++i) {
     const auto k = static_cast<std::uint64_t>(kind[i]);
     if (k >= nk) bad_kind(i);
@@ -214,6 +249,7 @@ void Runner::run(std::size_t first, std::size_t count) {
   by_kind_ready_ = false;
   rec_subject_ready_ = false;
   errors_.clear();
+  load_columns();
   const auto& code = plan_.code;
   if (program_) {
     bool ready = true;
@@ -243,8 +279,7 @@ bool Runner::prepare(const Fold& fold, FoldState& st) {
   for (const FoldFeature& f : fold.features) {
     const bool record = f.level == Level::record;
     const auto column = static_cast<std::size_t>(f.column);
-    const std::int64_t* v = record ? (f.column < 0 ? table_.record_kind.data() : table_.record_columns[column].data()) + r0_
-                                   : table_.subject_columns[column].data() + s0_;
+    const std::int64_t* v = record ? (f.column < 0 ? kind_ : record_values_.at(column)) : subject_values_.at(column);
     outside |= add_feature(f, v, record ? nr : ns, record ? st.record_key.data() : st.subject_key.data());
   }
   if (outside >> 63) return false;
@@ -336,10 +371,22 @@ void Runner::exec_fold(const Fold& fold, std::int32_t index, const FoldState& st
 
 void Runner::bad_kind(std::size_t position) const {
   throw UsageError(fmt::format("evaluate: record {} has kind {}, outside the schema's {} kinds", r0_ + position,
-                               table_.record_kind[r0_ + position], plan_.schema.kinds.size()));
+                               kind_[position], plan_.schema.kinds.size()));
 }
 
 std::string Runner::describe(const PositionError& e) const {
+  if (e.fault == Fault::unreadable) {
+    const bool record = e.level == Level::record;
+    const std::size_t row = (record ? r0_ : s0_) + static_cast<std::size_t>(e.position);
+    const Schema& schema = plan_.schema;
+    const auto k = static_cast<std::size_t>(e.instr);
+    const Column& c = !record ? table_.subject_columns[k] : e.instr < 0 ? table_.record_kind : table_.record_columns[k];
+    const std::string field = e.instr < 0 ? std::string("the kind") : fmt::format("field '{}'", record ? schema.record_fields[k].name : schema.subject_fields[k].name);
+    const std::string type = e.instr < 0 ? std::string("record kind")
+                                         : schema.type_name(record ? schema.record_fields[k].type : schema.subject_fields[k].type);
+    const std::string where = record ? fmt::format("record {}", row) : fmt::format("subject '{}'", table_.id(row));
+    return fmt::format("{}: {} holds {}, which is not a {} value", where, field, c.raw(row), type);
+  }
   const Instr& in = plan_.code[static_cast<std::size_t>(e.instr)];
   std::string where;
   std::string text;
@@ -444,11 +491,11 @@ void Runner::exec(const Instr& in, std::int32_t index) {
       break;
     }
     case Op::load_subject:
-      regs_[static_cast<std::size_t>(in.dst)] = table_.subject_columns[static_cast<std::size_t>(in.a)].data() + s0_;
+      regs_[static_cast<std::size_t>(in.dst)] = subject_values_[static_cast<std::size_t>(in.a)];
       break;
     case Op::load_record:
       regs_[static_cast<std::size_t>(in.dst)] =
-          (in.a < 0 ? table_.record_kind.data() : table_.record_columns[static_cast<std::size_t>(in.a)].data()) + r0_;
+          in.a < 0 ? kind_ : record_values_[static_cast<std::size_t>(in.a)];
       break;
     case Op::broadcast: {
       std::int64_t* d = out(in.dst);
@@ -640,7 +687,7 @@ void Runner::exec(const Instr& in, std::int32_t index) {
     }
     case Op::sel_kinds: {
       const std::uint64_t mask = static_cast<std::uint64_t>(in.imm);
-      const std::int64_t* kind = table_.record_kind.data() + r0_;
+      const std::int64_t* kind = kind_;
       if (all && std::popcount(mask) == 1) {
         ensure_by_kind();
         auto k = static_cast<std::size_t>(std::countr_zero(mask));

@@ -47,7 +47,7 @@ Explanation explain(const Plan& plan, const SubjectTable& table, std::size_t sub
   run.run(subject, 1);
 
   Explanation x;
-  x.subject = table.ids[subject];
+  x.subject = table.id(subject);
   if (!run.errors().empty()) {
     x.failed = true;
     x.error = run.describe(run.errors().front());

@@ -476,7 +476,7 @@ SubjectTable synthetic(const Plan& plan, const Needs& needs, Fold& fold) {
   SubjectTable t;
   t.subject_columns.assign(plan.schema.subject_fields.size(), std::vector<std::int64_t>(subjects, 0));
   t.record_columns.assign(plan.schema.record_fields.size(), std::vector<std::int64_t>(fold.keys, 0));
-  t.record_kind.assign(fold.keys, 0);
+  t.record_kind = std::vector<std::int64_t>(fold.keys, 0);
   t.record_offsets.resize(subjects + 1);
   for (std::uint32_t s = 0; s <= subjects; ++s) t.record_offsets[s] = std::int64_t{s} * per_subject;
   for (std::uint32_t s = 0; s < subjects; ++s) t.ids.push_back(std::to_string(s));
@@ -486,11 +486,11 @@ SubjectTable synthetic(const Plan& plan, const Needs& needs, Fold& fold) {
       // a code outside the fold never uses its entries: any value no instruction fails for
       const std::int64_t v = std::clamp(representative(f, code), f.lo, f.hi);
       if (f.level == Level::subject) {
-        t.subject_columns[static_cast<std::size_t>(f.column)][key / per_subject] = v;
+        t.subject_columns[static_cast<std::size_t>(f.column)].values()[key / per_subject] = v;
       } else if (f.column < 0) {
-        t.record_kind[key] = v;
+        t.record_kind.values()[key] = v;
       } else {
-        t.record_columns[static_cast<std::size_t>(f.column)][key] = v;
+        t.record_columns[static_cast<std::size_t>(f.column)].values()[key] = v;
       }
     }
   }

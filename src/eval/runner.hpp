@@ -20,13 +20,14 @@ struct Fold;
 struct Program;
 
 /// Why an instruction could not compute a value.
-enum class Fault : std::uint8_t { overflow, division_by_zero, bad_code };
+enum class Fault : std::uint8_t { overflow, division_by_zero, bad_code, unreadable };
 
-/// A run-time error at one position of one instruction.
+/// A run-time error at one position of one instruction, or (Fault::unreadable)
+/// a stored value of a borrowed column that cannot be read.
 struct PositionError {
   Level level;
   std::int32_t position;  // chunk-relative
-  std::int32_t instr;     // index into Plan::code
+  std::int32_t instr;     // index into Plan::code; for unreadable: the column (field index, -1 = kind)
   Fault fault;
 };
 
@@ -75,6 +76,12 @@ class Runner {
   std::vector<std::size_t> kind_size_;
   bool by_kind_ready_ = false;
   std::vector<PositionError> errors_;
+  // the chunk's values of each column the plan reads: owned columns in place,
+  // borrowed ones decoded into decoded_ (subject fields, record fields, then the kind)
+  const std::int64_t* kind_ = nullptr;
+  std::vector<const std::int64_t*> subject_values_, record_values_;
+  std::vector<std::vector<std::int64_t>> decoded_;
+  std::vector<bool> subject_used_, record_used_;
   std::vector<std::vector<std::int64_t>> band_thresholds_;  // per band table (fold.hpp)
   // folds of the program: per chunk, each record's key, and each subject's packed sums
   const Program* program_;
@@ -89,6 +96,8 @@ class Runner {
   std::vector<FoldState> fold_state_;
 
   std::int64_t* out(std::int32_t r);
+  /// Points the column values at the chunk, decoding borrowed columns (errors for unreadable values).
+  void load_columns();
   const std::int32_t* record_subjects();
   /// Calls f(subject, k, e) for each subject's run sel[k..e) of an ascending record selection.
   template <class F>

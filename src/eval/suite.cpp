@@ -34,9 +34,9 @@ SuiteOutcomes evaluate_suite(const Plan& plan, const SubjectTable& subjects,
       throw UsageError(fmt::format("evaluate_suite: category '{}' has no place for its tiers", c.name));
   }
   const std::size_t n = subjects.subject_count();
-  std::unordered_map<std::string_view, std::size_t> position;
+  std::unordered_map<std::string, std::size_t> position;
   position.reserve(n);
-  for (std::size_t i = 0; i < n; ++i) position.emplace(subjects.ids[i], i);
+  for (std::size_t i = 0; i < n; ++i) position.emplace(subjects.id(i), i);
 
   SuiteOutcomes so;
   so.categories.resize(cats.size());
@@ -45,10 +45,10 @@ SuiteOutcomes evaluate_suite(const Plan& plan, const SubjectTable& subjects,
     if (!tables[k]) throw UsageError(fmt::format("evaluate_suite: no table for category '{}'", cats[k].name));
     const SubjectTable& t = *tables[k];
     for (std::size_t j = 0; j < t.subject_count(); ++j) {
-      auto it = position.find(t.ids[j]);
+      auto it = position.find(t.id(j));
       if (it == position.end())
         throw DataError(fmt::format("category '{}': subject '{}' is not among the subjects of the combination",
-                                    cats[k].name, t.ids[j]));
+                                    cats[k].name, t.id(j)));
       so.index[k][it->second] = static_cast<std::int64_t>(j);
     }
     so.categories[k] = evaluate(*cats[k].plan, t, options);
@@ -57,6 +57,7 @@ SuiteOutcomes evaluate_suite(const Plan& plan, const SubjectTable& subjects,
   // The combination's input: its subjects, and a record per category outcome.
   SubjectTable& c = so.combined;
   c.ids = subjects.ids;
+  c.id_numbers = subjects.id_numbers;
   c.subject_columns = subjects.subject_columns;
   c.record_columns.assign(plan.schema.record_fields.size(), {});
   c.record_offsets.assign(n + 1, 0);
@@ -77,11 +78,11 @@ SuiteOutcomes evaluate_suite(const Plan& plan, const SubjectTable& subjects,
         }
         continue;
       }
-      c.record_kind.push_back(cats[k].kind);
+      c.record_kind.values().push_back(cats[k].kind);
       c.record_line.push_back(0);
       for (std::size_t f = 0; f < c.record_columns.size(); ++f) {
         const auto fi = static_cast<std::int32_t>(f);
-        c.record_columns[f].push_back(fi == plan.category_tier_field    ? cats[k].tier_code[static_cast<std::size_t>(o.tier[ju])]
+        c.record_columns[f].values().push_back(fi == plan.category_tier_field    ? cats[k].tier_code[static_cast<std::size_t>(o.tier[ju])]
                                       : fi == plan.category_score_field ? o.score[ju]
                                                                         : 0);
       }
@@ -116,7 +117,7 @@ SuiteExplanation explain_suite(const Plan& plan, const SuiteOutcomes& so, const 
   x.overall = explain(plan, so.combined, subject, options);
   if (so.overall.tier[subject] < 0 && !x.overall.failed) {
     x.overall = Explanation{};
-    x.overall.subject = so.combined.ids[subject];
+    x.overall.subject = so.combined.id(subject);
     x.overall.failed = true;
     for (const auto& e : so.overall.errors)
       if (e.subject == subject) x.overall.error = e.message;

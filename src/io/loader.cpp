@@ -654,7 +654,7 @@ class Loader {
     auto prepare = [&](std::size_t capacity) {
       std::vector<std::function<void()>> jobs;
       jobs.emplace_back([&] { csv::size_huge(table_.ids, capacity); });
-      for (auto& c : table_.subject_columns) jobs.emplace_back([&c, capacity] { csv::size_huge(c, capacity); });
+      for (auto& c : table_.subject_columns) jobs.emplace_back([&c, capacity] { csv::size_huge(c.values(), capacity); });
       run_jobs(jobs);
       hashes = RawArray<std::uint64_t>(capacity);
       lines = RawArray<std::uint64_t>(capacity);
@@ -662,7 +662,7 @@ class Loader {
     auto parse = [&](const Part& part, PartResult& out) {
       RowReader rr(part.begin, part.end, columns, part.first_line);
       std::vector<std::int64_t*> cols;
-      for (auto& c : table_.subject_columns) cols.push_back(c.data());
+      for (auto& c : table_.subject_columns) cols.push_back(c.values().data());
       const std::string& key_name = schema_.key_field;
       std::size_t w = out.base;
       while (rr.next()) {
@@ -707,13 +707,13 @@ class Loader {
     for (const auto& p : parts) n += p.rows, capacity += p.capacity;
     if (n != capacity) {
       close_up(table_.ids.data(), parts);
-      for (auto& c : table_.subject_columns) close_up(c.data(), parts);
+      for (auto& c : table_.subject_columns) close_up(c.values().data(), parts);
       close_up(hashes.data(), parts);
       close_up(lines.data(), parts);
     }
     if (n > 0xFFFFFFFEu) throw UsageError(fmt::format("{}: too many subjects ({})", path, n));
     table_.ids.resize(n);
-    for (auto& c : table_.subject_columns) c.resize(n);
+    for (auto& c : table_.subject_columns) c.values().resize(n);
 
     Issues issues;
     issues.keep = keep_;
@@ -743,11 +743,11 @@ class Loader {
       }
       issues = merge(std::move(issues), std::move(dup_issues));
       drop_rows(table_.ids.data(), n, drop);
-      for (auto& c : table_.subject_columns) drop_rows(c.data(), n, drop);
+      for (auto& c : table_.subject_columns) drop_rows(c.values().data(), n, drop);
       drop_rows(hashes.data(), n, drop);
       n -= dups.size();
       table_.ids.resize(n);
-      for (auto& c : table_.subject_columns) c.resize(n);
+      for (auto& c : table_.subject_columns) c.values().resize(n);
       dups.clear();
       index_.build(table_.ids, hashes.data(), dups);
     }
@@ -800,9 +800,9 @@ class Loader {
     RawArray<std::uint32_t> subject;
     auto prepare = [&](std::size_t capacity) {
       std::vector<std::function<void()>> jobs;
-      jobs.emplace_back([&] { csv::size_huge(table_.record_kind, capacity); });
+      jobs.emplace_back([&] { csv::size_huge(table_.record_kind.values(), capacity); });
       jobs.emplace_back([&] { csv::size_huge(table_.record_line, capacity); });
-      for (auto& c : table_.record_columns) jobs.emplace_back([&c, capacity] { csv::size_huge(c, capacity); });
+      for (auto& c : table_.record_columns) jobs.emplace_back([&c, capacity] { csv::size_huge(c.values(), capacity); });
       run_jobs(jobs);
       subject = RawArray<std::uint32_t>(capacity);
     };
@@ -810,8 +810,8 @@ class Loader {
     auto parse = [&](const Part& part, PartResult& out) {
       RowReader rr(part.begin, part.end, columns, part.first_line);
       std::vector<std::int64_t*> cols;
-      for (auto& c : table_.record_columns) cols.push_back(c.data());
-      std::int64_t* kind_out = table_.record_kind.data();
+      for (auto& c : table_.record_columns) cols.push_back(c.values().data());
+      std::int64_t* kind_out = table_.record_kind.values().data();
       std::uint32_t* line_out = table_.record_line.data();
       std::uint32_t* subject_out = subject.data();
       const std::vector<std::string>& ids = table_.ids;
@@ -896,14 +896,14 @@ class Loader {
       before = &p;
     }
     if (m != capacity) {
-      close_up(table_.record_kind.data(), parts);
+      close_up(table_.record_kind.values().data(), parts);
       close_up(table_.record_line.data(), parts);
-      for (auto& c : table_.record_columns) close_up(c.data(), parts);
+      for (auto& c : table_.record_columns) close_up(c.values().data(), parts);
       close_up(subject.data(), parts);
     }
-    table_.record_kind.resize(m);
+    table_.record_kind.values().resize(m);
     table_.record_line.resize(m);
-    for (auto& c : table_.record_columns) c.resize(m);
+    for (auto& c : table_.record_columns) c.values().resize(m);
 
     // Offsets, and grouping by subject when the file was not in subject order.
     const std::size_t n = table_.ids.size();
@@ -937,9 +937,9 @@ class Loader {
       v.swap(out);
     };
     std::vector<std::function<void()>> jobs;
-    jobs.emplace_back([&] { permute(table_.record_kind); });
+    jobs.emplace_back([&] { permute(table_.record_kind.values()); });
     jobs.emplace_back([&] { permute(table_.record_line); });
-    for (auto& c : table_.record_columns) jobs.emplace_back([&c, &permute] { permute(c); });
+    for (auto& c : table_.record_columns) jobs.emplace_back([&c, &permute] { permute(c.values()); });
     run_jobs(jobs);
   }
 

@@ -251,7 +251,7 @@ void write_outcomes(std::ostream& out, const Plan& plan, const SubjectTable& tab
     const bool failed = error != nullptr || tier < 0;
     if (json) {
       buf += "{\"id\":";
-      put_json(buf, table.ids[i]);
+      put_json(buf, table.id(i));
       if (failed) {
         buf += ",\"score\":null,\"tier\":null,\"sampling\":null,\"interval_days\":null,";
         if (checks) buf += "\"checks_per_year\":null,";
@@ -271,7 +271,7 @@ void write_outcomes(std::ostream& out, const Plan& plan, const SubjectTable& tab
         buf += "}\n";
       }
     } else {
-      put_csv(buf, table.ids[i]);
+      put_csv(buf, table.id(i));
       if (failed) {
         buf += checks ? ",,,,,,,,," : ",,,,,,,,";
         put_csv(buf, error ? *error : kFailed);
@@ -332,7 +332,7 @@ Summary summarize(const Plan& plan, const SubjectTable& table, const Outcomes& o
   s.subjects = n;
 
   const Schema& schema = plan.schema;
-  const std::vector<std::int64_t>* column = nullptr;
+  const Column* column = nullptr;
   const FieldDef* field = nullptr;
   if (plan.summary_field >= 0) {
     const auto k = static_cast<std::size_t>(plan.summary_field);

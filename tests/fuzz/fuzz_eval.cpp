@@ -1,9 +1,10 @@
 // Fuzz target: a fuzzed rulebook evaluated on a small fixed data set.
 //
 // Rule text that compiles is scored on data built from its own schema
-// (fuzz_data.hpp). Besides crashes, it checks two properties and traps when
-// either fails: outcomes are identical for every thread count and chunk
-// size, and explain() agrees with the batch result for every subject.
+// (fuzz_data.hpp). Besides crashes, it checks three properties and traps when
+// one fails: outcomes are identical for every thread count and chunk size,
+// and for the same table read in place (Column::borrow), and explain() agrees
+// with the batch result for every subject.
 #include <cstddef>
 #include <cstdint>
 #include <sstream>
@@ -39,6 +40,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   many.threads = 2;
   many.chunk_size = 3;
   if (!same(out, gradus::evaluate(plan, table, many))) __builtin_trap();
+
+  gradus::SubjectTable borrowed = table;
+  auto borrow = [](const gradus::Column& c) { return gradus::Column::borrow(c.data(), c.size(), {}, nullptr); };
+  for (std::size_t k = 0; k < table.subject_columns.size(); ++k) borrowed.subject_columns[k] = borrow(table.subject_columns[k]);
+  for (std::size_t k = 0; k < table.record_columns.size(); ++k) borrowed.record_columns[k] = borrow(table.record_columns[k]);
+  borrowed.record_kind = borrow(table.record_kind);
+  if (!same(out, gradus::evaluate(plan, borrowed, many))) __builtin_trap();
 
   for (std::size_t s = 0; s < table.subject_count(); ++s) {
     const gradus::Explanation e = gradus::explain(plan, table, s, one);

@@ -138,26 +138,26 @@ TEST(SubjectTableValidate, RejectsShapeAndCodeErrors) {
     EXPECT_THROW(t.validate(s), UsageError) << what;
   };
   expect_bad([](SubjectTable& t) { t.subject_columns.pop_back(); }, "subject column count");
-  expect_bad([](SubjectTable& t) { t.subject_columns[2].push_back(0); }, "subject column length");
+  expect_bad([](SubjectTable& t) { t.subject_columns[2].values().push_back(0); }, "subject column length");
   expect_bad([](SubjectTable& t) { t.record_columns.pop_back(); }, "record column count");
-  expect_bad([](SubjectTable& t) { t.record_columns[1].pop_back(); }, "record column length");
+  expect_bad([](SubjectTable& t) { t.record_columns[1].values().pop_back(); }, "record column length");
   expect_bad([](SubjectTable& t) { t.record_offsets = {0, 2, 1}; }, "descending offsets");
   expect_bad([](SubjectTable& t) { t.record_offsets = {0, 1}; }, "offset count");
   expect_bad([](SubjectTable& t) { t.record_offsets = {1, 1, 2}; }, "offsets not from 0");
   expect_bad([](SubjectTable& t) { t.record_offsets = {0, 1, 1}; }, "offsets not ending at the record count");
-  expect_bad([](SubjectTable& t) { t.record_kind[0] = 3; }, "kind out of range");
+  expect_bad([](SubjectTable& t) { t.record_kind.values()[0] = 3; }, "kind out of range");
   expect_bad([](SubjectTable& t) { t.record_line.push_back(1); }, "line count");
-  expect_bad([](SubjectTable& t) { t.subject_columns[0][1] = 4; }, "Sector code 4");
-  expect_bad([](SubjectTable& t) { t.subject_columns[1][0] = -1; }, "Size code -1");
-  expect_bad([](SubjectTable& t) { t.subject_columns[5][0] = 2; }, "bool 2");
-  expect_bad([](SubjectTable& t) { t.record_columns[0][0] = 4; }, "Severity code 4");
-  expect_bad([](SubjectTable& t) { t.record_columns[2][1] = 5; }, "amount on an award");
+  expect_bad([](SubjectTable& t) { t.subject_columns[0].values()[1] = 4; }, "Sector code 4");
+  expect_bad([](SubjectTable& t) { t.subject_columns[1].values()[0] = -1; }, "Size code -1");
+  expect_bad([](SubjectTable& t) { t.subject_columns[5].values()[0] = 2; }, "bool 2");
+  expect_bad([](SubjectTable& t) { t.record_columns[0].values()[0] = 4; }, "Severity code 4");
+  expect_bad([](SubjectTable& t) { t.record_columns[2].values()[1] = 5; }, "amount on an award");
 }
 
 TEST(SubjectTableValidate, ShapeOnlySkipsTheValues) {
   Schema s = test::test_schema();
   SubjectTable t = valid_table(s);
-  t.record_columns[0][0] = 9;  // no such Severity
+  t.record_columns[0].values()[0] = 9;  // no such Severity
   EXPECT_NO_THROW(t.validate(s, true));
   EXPECT_THROW(t.validate(s), UsageError);
   t.record_offsets = {0, 2, 1};

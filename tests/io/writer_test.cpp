@@ -200,7 +200,7 @@ TEST(Summary, CountsByCategoryAndTier) {
 TEST(Summary, NonEnumCategoriesAreFormattedValuesSortedByName) {
   Fixture f;
   f.plan.summary_field = 2;  // years_active (integer)
-  f.table.subject_columns[2] = {3 * M, 12 * M, 3 * M, 0, 0};
+  f.table.subject_columns[2] = std::vector<std::int64_t>{3 * M, 12 * M, 3 * M, 0, 0};
   Summary s = summarize(f.plan, f.table, f.out);
   EXPECT_EQ(s.category_field, "years_active");
   EXPECT_EQ(s.categories, (std::vector<std::string>{"0", "12", "3"}));

@@ -62,11 +62,15 @@ class RulebookError(ValueError):
 
 
 class Table:
-    """Subjects and records converted once for a rulebook's data schema.
+    """Subjects and records prepared once for a rulebook's data schema.
 
     Made by `Rulebook.prepare`; pass it to `Rulebook.evaluate`, `score` or
-    `explain` (of any rulebook with the same schema) to convert the data only
-    once. Immutable.
+    `explain` (of any rulebook with the same schema) to prepare the data only
+    once. Contiguous arrays of whole numbers, bools, ``datetime64[D]`` and
+    categorical codes, with records in subject order, are read in place
+    without a copy (`borrowed` lists them); the table keeps them alive, and an
+    evaluation reads them as they are then. Everything else (floats, strings,
+    objects, strided arrays, records to regroup) is converted once.
     """
 
     def __init__(self, core: Any, ids: Any) -> None:
@@ -82,6 +86,11 @@ class Table:
     def record_count(self) -> int:
         """Number of records."""
         return self._core.record_count
+
+    @property
+    def borrowed(self) -> list[str]:
+        """The columns read in place, without a copy: 'subjects.NAME' or 'records.NAME'."""
+        return self._core.borrowed
 
     def __len__(self) -> int:
         return self._core.subject_count
@@ -272,12 +281,15 @@ class Rulebook:
 
     # ------------------------------------------------------------ scoring
     def prepare(self, subjects: Any, records: Any = None, *, threads: int = 0) -> Table:
-        """Converts subjects and records (DataFrames or dicts of arrays) into a `Table`.
+        """Prepares subjects and records (DataFrames or dicts of arrays) as a `Table`.
 
+        Columns that can be read in place are not copied (see `Table`).
         Raises DataError for bad data (a missing column, mismatched lengths,
         a value that does not fit its field, a duplicate or unknown id, NaN),
         naming the row and column, and TypeError for a column of an unusable
-        dtype. Nothing is dropped or guessed.
+        dtype. A bad value in a column read in place that the rulebook reads
+        is reported the same way by `evaluate`, which meets it first. Nothing
+        is dropped or guessed.
         """
         if isinstance(subjects, Table):
             return subjects
@@ -287,7 +299,12 @@ class Rulebook:
         return Table(core, _frames.id_values(subjects, self._core.key_field))
 
     def evaluate(self, table: Table, *, as_of: Any, threads: int = 0, chunk_size: int = 2048) -> Scores:
-        """Scores a prepared `Table`; see `score`."""
+        """Scores a prepared `Table`; see `score`.
+
+        Raises DataError, naming the row and column, for a value of a column
+        read in place that cannot be read (an integer that is no member of its
+        enumeration, NaT...).
+        """
         core = self._core.evaluate(table._core, _gradus.date_of(as_of), _threads(threads), chunk_size)
         return Scores(core, self, table)
 

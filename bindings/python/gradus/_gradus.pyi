@@ -49,6 +49,7 @@ class Table:
     subject_count: int
     record_count: int
     schema_key: str
+    borrowed: list[str]
     def index_of(self, id: str) -> int: ...
 
 class Scores:

@@ -8,6 +8,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <charconv>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -295,9 +296,17 @@ PYBIND11_MODULE(_gradus, m) {
       .def_property_readonly("subject_count", [](const Table& t) { return t.data.subject_count(); })
       .def_property_readonly("record_count", [](const Table& t) { return t.data.record_count(); })
       .def_property_readonly("schema_key", [](const Table& t) { return schema_key(t.plan->schema); })
+      .def_property_readonly("borrowed", &borrowed_columns,
+                             "Columns read in place from the given arrays, without a copy ('subjects.NAME', 'records.NAME').")
       .def("index_of", [](const Table& t, const std::string& id) -> py::ssize_t {
-        for (std::size_t i = 0; i < t.data.ids.size(); ++i)
-          if (t.data.ids[i] == id) return static_cast<py::ssize_t>(i);
+        const SubjectTable& d = t.data;
+        for (std::size_t i = 0; i < d.ids.size(); ++i)
+          if (d.ids[i] == id) return static_cast<py::ssize_t>(i);
+        std::int64_t v;  // whole-number ids: compared as numbers written the canonical way
+        const auto r = std::from_chars(id.data(), id.data() + id.size(), v);
+        if (d.ids.empty() && r.ec == std::errc() && r.ptr == id.data() + id.size() && std::to_string(v) == id)
+          for (std::size_t i = 0; i < d.id_numbers.size(); ++i)
+            if (d.id_numbers.raw(i) == v) return static_cast<py::ssize_t>(i);
         return -1;
       }, "Position of the subject with this id, or -1.");
 
@@ -521,6 +530,8 @@ PYBIND11_MODULE(_gradus, m) {
           py::gil_scoped_release unlocked;
           evaluate(plan, table->data, o, s->outcomes);
         }
+        // a subject failed: a value read in place that cannot be read is bad data, reported as such
+        if (!s->outcomes.errors.empty()) check_borrowed(*table, threads);
         return s;
       })
       .def("decide", [](const Rulebook& r, const py::dict& breaches, const std::vector<std::string>& available,
@@ -545,6 +556,7 @@ PYBIND11_MODULE(_gradus, m) {
           py::gil_scoped_release unlocked;
           x = explain(plan, table->data, index, options(as_of, 1, 2048));
         }
+        if (x.failed) check_borrowed(*table, 1);
         return explanation_dict(x, *table);
       });
 

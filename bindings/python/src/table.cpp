@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstring>
 #include <map>
+#include <optional>
 #include <thread>
 #include <type_traits>
 #include <unordered_map>
@@ -32,6 +33,7 @@ struct Target {
   std::string type_name;                  // for messages
   std::vector<std::string> names;         // enumerations and kinds: what data may say
   std::vector<std::int32_t> small_codes;  // enumerations and kinds: code of the integer v at v + 1 (-1..255), or -1
+  bool small_ints = true;                 // enumerations and kinds: small_codes covers every integer that names a member
 
   Target(const Schema& s, Type t) : schema(&s), type(t), type_name(t.kind == TypeKind::kind ? "kind" : s.type_name(t)) {
     if (t.kind == TypeKind::enumeration) {
@@ -46,6 +48,12 @@ struct Target {
       for (int v = -1; v <= 255; ++v) {
         std::int64_t code;
         small_codes.push_back(parse_value(s, t, std::to_string(v), code) ? static_cast<std::int32_t>(code) : -1);
+      }
+      for (const auto& name : names) {  // an integer beyond small_codes that names a member?
+        std::int64_t v;
+        const auto r = std::from_chars(name.data(), name.data() + name.size(), v);
+        if (r.ec == std::errc() && r.ptr == name.data() + name.size() && std::to_string(v) == name && (v < -1 || v > 255))
+          small_ints = false;
       }
     }
   }
@@ -298,6 +306,14 @@ bool from_object(const Target& t, py::handle o, std::int64_t& out, Why& why) {
 
 // ---------------------------------------------------------------- sources
 
+/// Keeps a Python object alive from C++ (released with the GIL, wherever the last owner goes).
+std::shared_ptr<const void> keeper(py::object o) {
+  return std::shared_ptr<const void>(new py::object(std::move(o)), [](const void* p) {
+    py::gil_scoped_acquire gil;
+    delete static_cast<const py::object*>(p);
+  });
+}
+
 /// A column ready to be read without the GIL.
 struct Source {
   std::string name;          // column name
@@ -313,6 +329,7 @@ struct Source {
   std::vector<std::uint8_t> bad;           // parallel to values: 1 when it could not be converted
   std::map<std::size_t, std::string> why;  // the reasons of the bad ones
   py::object keep;                         // the array(s) read
+  std::shared_ptr<const void> owner;       // keep, for a table that reads it in place
 
   template <class T>
   T at(std::size_t i) const {
@@ -397,6 +414,7 @@ Source make_source(const char* side, const std::string& name, const py::handle& 
   s.name = name;
   const std::string what = fmt::format("{} column '{}'", side, name);
   s.keep = py::reinterpret_borrow<py::object>(column);
+  s.owner = keeper(s.keep);
   if (py::isinstance<py::tuple>(column)) {
     py::tuple tup = py::reinterpret_borrow<py::tuple>(column);
     if (tup.size() != 3 || py::str(tup[0]).cast<std::string>() != "categorical")
@@ -594,6 +612,66 @@ void convert_all(const std::vector<Task>& tasks, unsigned threads, Problems& pro
     if (first[k].row != kNone) problems.emplace_back(tasks[k].source, std::move(first[k]));
 }
 
+// ---------------------------------------------------------------- in place
+
+/// How a source is read in place for target t (Column::borrow), or nothing
+/// when it must be converted: the decoding gives exactly what conversion would.
+std::optional<Column::Encoding> in_place(const Source& s, const Target& t) {
+  if (s.kind == 'O' || s.kind == 'f' || s.stride != static_cast<std::ptrdiff_t>(s.itemsize)) return std::nullopt;
+  Column::Encoding e;
+  const bool is_unsigned = s.kind == 'u' || s.kind == 'b';
+  switch (s.itemsize) {
+    case 1: e.width = is_unsigned ? Column::Width::u8 : Column::Width::i8; break;
+    case 2: e.width = is_unsigned ? Column::Width::u16 : Column::Width::i16; break;
+    case 4: e.width = is_unsigned ? Column::Width::u32 : Column::Width::i32; break;
+    case 8:
+      if (is_unsigned) return std::nullopt;  // uint64 beyond int64 must be refused by value
+      e.width = Column::Width::i64;
+      break;
+    default: return std::nullopt;
+  }
+  auto codes = [&](std::size_t count, auto code_of) {  // lookup of raw -1 .. count - 2
+    e.low = -1;
+    e.lookup.resize(count);
+    for (std::size_t k = 0; k < count; ++k) {
+      const std::int64_t c = code_of(k);
+      e.lookup[k] = c < 0 ? Column::kNoValue : c;
+    }
+  };
+  switch (s.kind) {
+    case 'C': {  // code -1 (missing) and bad categories cannot be read
+      codes(s.values.size() + 1, [&](std::size_t k) {
+        return k == 0 || s.bad[k - 1] ? std::int64_t{-1} : s.values[k - 1];
+      });
+      return e;
+    }
+    case 'M':
+      if (s.per_day != 1) return std::nullopt;
+      e.low = first_day();
+      e.high = last_day();
+      return e;
+    case 'b':
+      e.low = 0;
+      e.high = 1;
+      return e;
+    default: break;
+  }
+  if (t.is_number()) {
+    e.scale = kScale;
+    return e;
+  }
+  if (t.type.kind == TypeKind::boolean) {
+    e.low = 0;
+    e.high = 1;
+    return e;
+  }
+  if (t.is_enum() && t.small_ints) {
+    codes(t.small_codes.size(), [&](std::size_t k) { return std::int64_t{t.small_codes[k]}; });
+    return e;
+  }
+  return std::nullopt;
+}
+
 // ---------------------------------------------------------------- ids
 
 /// Subject ids, or the subject ids of records: integers when the column is
@@ -609,6 +687,7 @@ struct Ids {
   std::vector<std::int64_t> owned;
   std::vector<std::string> texts;
   py::object keep;
+  std::shared_ptr<const void> owner;  // keep, for a table that reads it in place
 
   std::size_t size() const { return count; }
   std::int64_t at(std::size_t i) const {
@@ -665,6 +744,7 @@ Ids read_ids(const char* side, const std::string& name, const py::handle& column
     if (kind == 'i' && s.itemsize == 8) {
       ids.data = s.data;
       ids.stride = s.stride;
+      ids.owner = keeper(ids.keep);
       return ids;
     }
     memory::size_huge(ids.owned, s.size);
@@ -838,7 +918,63 @@ std::vector<py::object> find_columns(const char* side, const py::dict& given, co
   throw DataProblem(out);
 }
 
+/// Record offsets by merging (offsets_by_id), when both id columns are contiguous integers.
+bool merge_link(const Ids& keys, const Ids& links, std::size_t m, std::vector<std::int64_t>& offsets) {
+  auto span = [](const Ids& ids) {
+    return std::span<const std::int64_t>(reinterpret_cast<const std::int64_t*>(ids.data), ids.size());
+  };
+  if (!keys.integer || keys.stride != sizeof(std::int64_t)) return false;
+  if (m > 0 && (!links.integer || links.stride != sizeof(std::int64_t))) return false;
+  auto found = offsets_by_id(span(keys), m > 0 ? span(links) : std::span<const std::int64_t>{});
+  if (!found) return false;
+  offsets = std::move(*found);
+  return true;
+}
+
 }  // namespace
+
+/// A column the table reads in place, and what names its values in messages.
+struct Borrowed {
+  Source source;
+  Target target;
+  const Column* column;
+  std::uint64_t kinds;  // records: the kinds that have the field
+  bool record;
+  bool read;            // the rulebook reads it
+};
+
+std::vector<std::string> borrowed_columns(const Table& table) {
+  std::vector<std::string> out;
+  const Schema& schema = table.plan->schema;
+  if (table.data.ids.empty() && !table.data.id_numbers.owned()) out.push_back("subjects." + schema.key_field);
+  for (const auto& b : table.borrowed) out.push_back(fmt::format("{}.{}", b->source.side, b->source.name));
+  return out;
+}
+
+void check_borrowed(const Table& table, unsigned threads, bool all) {
+  if (table.borrowed.empty()) return;
+  const SubjectTable& t = table.data;
+  Problems problems;
+  {
+    py::gil_scoped_release unlocked;
+    const std::size_t m = t.record_count();
+    std::vector<std::int64_t> kinds(m);
+    t.record_kind.decode(0, m, kinds.data());
+    // the values are converted again as conversion reads them, which names each bad one
+    std::vector<std::vector<std::int64_t>> scratch(table.borrowed.size());
+    std::vector<Task> tasks;
+    for (std::size_t k = 0; k < table.borrowed.size(); ++k) {
+      const Borrowed& b = *table.borrowed[k];
+      if (!all && (b.read || b.column->always_readable())) continue;
+      std::vector<std::int64_t> values(b.column->size());
+      if (b.column->decode(0, values.size(), values.data(), b.record ? kinds.data() : nullptr, b.kinds)) continue;
+      scratch[k].resize(values.size());
+      tasks.push_back({&b.source, &b.target, Sink{scratch[k].data(), nullptr, b.record ? kinds.data() : nullptr, b.kinds}});
+    }
+    convert_all(tasks, threads, problems);
+  }
+  if (!problems.empty()) fail(problems);
+}
 
 std::shared_ptr<Table> build_table(std::shared_ptr<const Plan> plan, const py::dict& subjects,
                                    const std::vector<std::string>& subjects_available, const py::object& records,
@@ -897,66 +1033,114 @@ std::shared_ptr<Table> build_table(std::shared_ptr<const Plan> plan, const py::d
   }
 
   Problems problems;
+  std::vector<Task> tasks;
+  struct Placed {
+    const Source* source;
+    const Target* target;
+    const Column* column;
+    std::uint64_t kinds;
+    bool record;
+    bool read;
+  };
+  // the columns the rulebook reads
+  std::vector<bool> subject_read(schema.subject_fields.size()), record_read(schema.record_fields.size());
+  for (const Instr& in : plan->code) {
+    if (in.op == Op::load_subject) subject_read.at(static_cast<std::size_t>(in.a)) = true;
+    if (in.op == Op::load_record && in.a >= 0) record_read.at(static_cast<std::size_t>(in.a)) = true;
+  }
+  std::vector<Placed> borrowed;
   {
     py::gil_scoped_release unlocked;
-    if (keys.integer) {
-      memory::size_huge(t.ids, n);
-      for (std::size_t i = 0; i < n; ++i) {
-        char buf[24];
-        const auto r = std::to_chars(buf, buf + sizeof buf, keys.at(i));
-        t.ids[i].assign(buf, r.ptr);
-      }
-    } else {
+    if (!keys.integer) {
       t.ids = keys.texts;
+    } else if (keys.owned.empty() && keys.stride == sizeof(std::int64_t)) {
+      t.id_numbers = Column::borrow(keys.data, n, {}, keys.owner);
+    } else if (keys.owned.empty()) {
+      t.id_numbers = Column(std::vector<std::int64_t>(n));
+      for (std::size_t i = 0; i < n; ++i) t.id_numbers.values()[i] = keys.at(i);
+    } else {
+      t.id_numbers = Column(std::move(keys.owned));
+      keys.data = reinterpret_cast<const char*>(t.id_numbers.data());
     }
-    IdIndex index(keys);
-    std::vector<std::uint32_t> subject = has_records ? link_records(keys, index, links) : std::vector<std::uint32_t>{};
-
-    // Offsets; records not in subject order are grouped by a stable counting sort.
-    memory::size_huge(t.record_offsets, n + 1);
-    bool grouped = true;
-    for (std::size_t r = 0; r < m; ++r) {
-      ++t.record_offsets[subject[r] + 1];
-      grouped = grouped && (r == 0 || subject[r - 1] <= subject[r]);
-    }
-    for (std::size_t i = 0; i < n; ++i) t.record_offsets[i + 1] += t.record_offsets[i];
+    // Offsets: ascending integer ids with records in their order merge in one pass;
+    // otherwise each record is looked up, and records out of subject order are
+    // grouped by a stable counting sort.
     std::vector<std::uint32_t> dest;
-    if (!grouped) {
-      memory::size_huge(dest, m);
-      memory::size_huge(table->record_row, m);
-      std::vector<std::int64_t> next(t.record_offsets.begin(), t.record_offsets.end() - 1);
+    if (!merge_link(keys, links, has_records ? m : 0, t.record_offsets)) {
+      IdIndex index(keys);
+      std::vector<std::uint32_t> subject = has_records ? link_records(keys, index, links) : std::vector<std::uint32_t>{};
+      memory::size_huge(t.record_offsets, n + 1);
+      bool grouped = true;
       for (std::size_t r = 0; r < m; ++r) {
-        dest[r] = static_cast<std::uint32_t>(next[subject[r]]++);
-        table->record_row[dest[r]] = static_cast<std::uint32_t>(r);
+        ++t.record_offsets[subject[r] + 1];
+        grouped = grouped && (r == 0 || subject[r - 1] <= subject[r]);
+      }
+      for (std::size_t i = 0; i < n; ++i) t.record_offsets[i + 1] += t.record_offsets[i];
+      if (!grouped) {
+        memory::size_huge(dest, m);
+        memory::size_huge(table->record_row, m);
+        std::vector<std::int64_t> next(t.record_offsets.begin(), t.record_offsets.end() - 1);
+        for (std::size_t r = 0; r < m; ++r) {
+          dest[r] = static_cast<std::uint32_t>(next[subject[r]]++);
+          table->record_row[dest[r]] = static_cast<std::uint32_t>(r);
+        }
       }
     }
 
-    // The kind first: record fields are read only for the kinds that have them.
+    // Each column is borrowed when it can be read in place, converted otherwise.
     const std::uint32_t* to = dest.empty() ? nullptr : dest.data();
-    memory::size_huge(t.record_kind, m);
-    if (has_kind && m > 0) {
-      convert_all({Task{&kind_source, &kind_target, Sink{t.record_kind.data(), to}}}, threads, problems);
-    }
-
-    if (problems.empty()) {
-      std::vector<Task> tasks;
-      t.subject_columns.resize(schema.subject_fields.size());
-      for (std::size_t k = 0; k < subject_sources.size(); ++k) {
-        memory::size_huge(t.subject_columns[k], n);
-        tasks.push_back({&subject_sources[k], &subject_targets[k], Sink{t.subject_columns[k].data()}});
+    // `record`: a record field, read only for the kinds in sink.kinds
+    auto place = [&](Column& column, const Source& source, const Target& target, std::size_t size, Sink sink,
+                     bool read, bool record) {
+      const auto encoding = to ? std::nullopt : in_place(source, target);
+      if (encoding) {
+        column = Column::borrow(source.data, size, *encoding, source.owner);
+        borrowed.push_back({&source, &target, &column, sink.kinds, record, read});
+        return;
       }
+      memory::size_huge(column.values(), size);
+      sink.out = column.values().data();
+      if (size > 0) tasks.push_back({&source, &target, sink});
+    };
+    // The kind first: record fields are read only for the kinds that have them.
+    if (has_kind) {
+      place(t.record_kind, kind_source, kind_target, m, Sink{nullptr, to}, true, false);  // selections read every kind
+      convert_all(tasks, threads, problems);
+      tasks.clear();
+    } else {
+      memory::size_huge(t.record_kind.values(), m);
+    }
+    if (problems.empty()) {
+      std::vector<std::int64_t> kinds;  // every record's kind, when a record field is converted
+      const std::int64_t* kind = t.record_kind.owned() ? t.record_kind.data() : nullptr;
+      bool converted = false;
+      for (std::size_t k = 0; k < record_sources.size(); ++k)
+        converted = converted || to || !in_place(record_sources[k], record_targets[k]);
+      if (!kind && converted && m > 0) {
+        memory::size_huge(kinds, m);
+        t.record_kind.decode(0, m, kinds.data());
+        kind = kinds.data();
+      }
+      t.subject_columns.resize(schema.subject_fields.size());
+      for (std::size_t k = 0; k < subject_sources.size(); ++k)
+        place(t.subject_columns[k], subject_sources[k], subject_targets[k], n, Sink{nullptr}, subject_read[k], false);
       t.record_columns.resize(schema.record_fields.size());
       for (std::size_t k = 0; k < schema.record_fields.size(); ++k) {
-        memory::size_huge(t.record_columns[k], m);
-        if (m == 0) continue;
-        tasks.push_back({&record_sources[k], &record_targets[k],
-                         Sink{t.record_columns[k].data(), to, t.record_kind.data(), schema.record_fields[k].kinds}});
+        if (!has_records) {
+          t.record_columns[k] = std::vector<std::int64_t>{};
+          continue;
+        }
+        place(t.record_columns[k], record_sources[k], record_targets[k], m,
+              Sink{nullptr, to, kind, schema.record_fields[k].kinds}, record_read[k], true);
       }
       convert_all(tasks, threads, problems);
     }
   }
   if (!problems.empty()) fail(problems);
+  for (const Placed& b : borrowed)
+    table->borrowed.push_back(std::make_shared<Borrowed>(Borrowed{*b.source, *b.target, b.column, b.kinds, b.record, b.read}));
   t.validate(schema, true);
+  check_borrowed(*table, threads, false);  // what evaluation never reads is checked now
   return table;
 }
 

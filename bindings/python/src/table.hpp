@@ -1,11 +1,18 @@
 // Python data -> gradus::SubjectTable.
 //
 // Columns arrive as one-dimensional numpy arrays (any stride), or as pandas
-// categoricals split into (codes, categories). Typed arrays are read in place,
-// without the GIL and on several threads, and converted once into the
-// table's runtime representation (schema.hpp): there is no intermediate copy.
+// categoricals split into (codes, categories). A contiguous array of whole
+// numbers, bools, datetime64[D] or categorical codes, whose records come in
+// subject order, is borrowed: the table reads it in place (Column::borrow),
+// with no copy, and keeps the array alive. Other typed arrays (floats,
+// strided ones, records to regroup) are converted once, without the GIL and
+// on several threads, into the table's runtime representation (schema.hpp).
 // Object arrays (str, int, float, Decimal, date, None...) are read value by
 // value with the GIL held.
+//
+// A borrowed value that cannot be read (an integer that is no member of its
+// enumeration, a NaT) is found when the table is evaluated: check_borrowed()
+// then reports it exactly as a converted column's bad value is reported.
 //
 // Every problem names its side ("subjects" or "records"), its 0-based row and
 // its column; nothing is dropped or guessed.
@@ -34,13 +41,26 @@ class DataProblem : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+struct Borrowed;  // a column read in place, with what names its values in messages
+
 /// A SubjectTable built from Python data for one rulebook's schema, with what
 /// maps it back to the input rows. Immutable once built.
 struct Table {
   std::shared_ptr<const Plan> plan;        // the rulebook whose schema the table follows
   SubjectTable data;
   std::vector<std::uint32_t> record_row;   // input row of each table record; empty = same order
+  std::vector<std::shared_ptr<const Borrowed>> borrowed;
 };
+
+/// Throws DataProblem naming the row and column of the first value that
+/// cannot be read in each borrowed column (or, unless `all`, in each one the
+/// rulebook does not read), if any. GIL held; it is released while the
+/// columns are read.
+void check_borrowed(const Table& table, unsigned threads, bool all = true);
+
+/// Names of the columns read in place ("subjects.NAME" / "records.NAME", ids
+/// included), in schema order.
+std::vector<std::string> borrowed_columns(const Table& table);
 
 /// Builds a table. `subjects` and `records` map column names to columns (a
 /// numpy array, or a tuple ("categorical", codes, categories)); records may
