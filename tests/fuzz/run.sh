@@ -8,8 +8,8 @@
 #                                                      mutation run (3,000 inputs or 2 minutes;
 #                                                      what CI does)
 #
-# TARGET is fuzz_rules, fuzz_csv or fuzz_eval. Seeds are assembled from the
-# repository (rules/, tests/golden, tests/io/data, examples/w1, tests/bad_inputs)
+# TARGET is fuzz_rules, fuzz_csv, fuzz_eval or fuzz_breaches. Seeds are assembled from the
+# repository (rules/, tests/golden, tests/io/data, examples/w1, tests/bad_inputs, tests/penalty/cases)
 # into BUILD/fuzz/seeds/TARGET; crashes land in BUILD/fuzz/artifacts/TARGET.
 # libFuzzer's final statistics (#execs, cov, ft, corpus) are printed at the end.
 set -euo pipefail
@@ -46,6 +46,15 @@ case $target in
       [[ -e $s ]] || s=$bad/good.subjects.csv
       [[ -e $r ]] || r=$bad/good.records.csv
       csv_seed "bad_$name" "$s" "$r"
+    done ;;
+  fuzz_breaches)  # option byte: statute index << 1 (rules/penalties, alphabetical), bit 0 two threads
+    i=0
+    for statute in administrative_penalty food_safety tax_administration tendering work_safety; do
+      for threads in 0 1; do
+        { printf "\\x$(printf %02x $((i * 2 + threads)))"; cat "$repo/tests/penalty/cases/$statute.csv"; } \
+          > "$seeds/$statute.$threads"
+      done
+      i=$((i + 1))
     done ;;
   *) echo "run.sh: unknown target $target" >&2; exit 2 ;;
 esac

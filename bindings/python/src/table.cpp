@@ -382,6 +382,8 @@ py::array as_array(const py::handle& o, const std::string& what) {
     throw py::type_error(fmt::format("{}: expected a numpy array, got {}", what, type_of(o)));
   py::array a = py::reinterpret_borrow<py::array>(o);
   if (a.ndim() != 1) throw py::type_error(fmt::format("{}: expected a one-dimensional array, got {} dimensions", what, a.ndim()));
+  if (!a.dtype().attr("isnative").cast<bool>())  // bytes in the other order: read a native copy
+    a = a.attr("astype")(a.dtype().attr("newbyteorder")("="));
   return a;
 }
 
@@ -413,8 +415,6 @@ Source make_source(const char* side, const std::string& name, const py::handle& 
   s.side = side;
   s.name = name;
   const std::string what = fmt::format("{} column '{}'", side, name);
-  s.keep = py::reinterpret_borrow<py::object>(column);
-  s.owner = keeper(s.keep);
   if (py::isinstance<py::tuple>(column)) {
     py::tuple tup = py::reinterpret_borrow<py::tuple>(column);
     if (tup.size() != 3 || py::str(tup[0]).cast<std::string>() != "categorical")
@@ -422,6 +422,8 @@ Source make_source(const char* side, const std::string& name, const py::handle& 
     py::array codes = as_array(tup[1], what + " codes");
     if (codes.dtype().kind() != 'i') throw py::type_error(fmt::format("{}: categorical codes must be signed integers", what));
     view(s, codes);
+    s.keep = codes;
+    s.owner = keeper(s.keep);
     s.kind = 'C';
     Source cats;
     convert_objects(cats, as_array(tup[2], what + " categories"), t);
@@ -431,6 +433,8 @@ Source make_source(const char* side, const std::string& name, const py::handle& 
     return s;
   }
   py::array a = as_array(column, what);
+  s.keep = a;  // the array read (a native copy of one in the other byte order)
+  s.owner = keeper(s.keep);
   const char kind = a.dtype().kind();
   if (kind == 'O') {
     s.kind = 'O';
@@ -617,7 +621,9 @@ void convert_all(const std::vector<Task>& tasks, unsigned threads, Problems& pro
 /// How a source is read in place for target t (Column::borrow), or nothing
 /// when it must be converted: the decoding gives exactly what conversion would.
 std::optional<Column::Encoding> in_place(const Source& s, const Target& t) {
-  if (s.kind == 'O' || s.kind == 'f' || s.stride != static_cast<std::ptrdiff_t>(s.itemsize)) return std::nullopt;
+  if (s.kind == 'O' || s.kind == 'f' || s.stride != static_cast<std::ptrdiff_t>(s.itemsize) ||
+      reinterpret_cast<std::uintptr_t>(s.data) % s.itemsize != 0)
+    return std::nullopt;
   Column::Encoding e;
   const bool is_unsigned = s.kind == 'u' || s.kind == 'b';
   switch (s.itemsize) {
@@ -918,13 +924,18 @@ std::vector<py::object> find_columns(const char* side, const py::dict& given, co
   throw DataProblem(out);
 }
 
+/// Whether integer ids can be read in place as int64 (contiguous and aligned).
+bool in_place(const Ids& ids) {
+  return ids.integer && ids.stride == sizeof(std::int64_t) &&
+         reinterpret_cast<std::uintptr_t>(ids.data) % alignof(std::int64_t) == 0;
+}
+
 /// Record offsets by merging (offsets_by_id), when both id columns are contiguous integers.
 bool merge_link(const Ids& keys, const Ids& links, std::size_t m, std::vector<std::int64_t>& offsets) {
   auto span = [](const Ids& ids) {
     return std::span<const std::int64_t>(reinterpret_cast<const std::int64_t*>(ids.data), ids.size());
   };
-  if (!keys.integer || keys.stride != sizeof(std::int64_t)) return false;
-  if (m > 0 && (!links.integer || links.stride != sizeof(std::int64_t))) return false;
+  if (!in_place(keys) || (m > 0 && !in_place(links))) return false;
   auto found = offsets_by_id(span(keys), m > 0 ? span(links) : std::span<const std::int64_t>{});
   if (!found) return false;
   offsets = std::move(*found);
@@ -1053,7 +1064,7 @@ std::shared_ptr<Table> build_table(std::shared_ptr<const Plan> plan, const py::d
     py::gil_scoped_release unlocked;
     if (!keys.integer) {
       t.ids = keys.texts;
-    } else if (keys.owned.empty() && keys.stride == sizeof(std::int64_t)) {
+    } else if (keys.owned.empty() && in_place(keys)) {
       t.id_numbers = Column::borrow(keys.data, n, {}, keys.owner);
     } else if (keys.owned.empty()) {
       t.id_numbers = Column(std::vector<std::int64_t>(n));

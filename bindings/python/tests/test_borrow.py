@@ -114,3 +114,18 @@ def test_columns_the_rulebook_does_not_read_are_checked_when_prepared(w1, subjec
     rec["amount"][violation] = 2**62  # beyond money's range; W1's score never reads amounts
     with pytest.raises(gradus.DataError, match=f"records row {violation}, column 'amount': out of range"):
         w1.prepare(sub, rec)
+
+
+def test_bytes_in_the_other_order_and_misaligned_arrays_read_right(w1, subjects, records):
+    expected = w1.score(subjects, records, as_of=AS_OF)
+    sub, rec = arrays(subjects, records)
+    swapped = dict(rec, age_days=rec["age_days"].astype(">i8"), subject_id=rec["subject_id"].astype(">i8"))
+    assert w1.score(sub, swapped, as_of=AS_OF).equals(expected)
+    # an int64 column one byte off its alignment: read, converted, all the same
+    raw = np.zeros(len(records) * 8 + 1, dtype=np.uint8)
+    odd = raw[1:].view(np.int64)
+    odd[:] = rec["age_days"]
+    assert not odd.flags.aligned
+    table = w1.prepare(sub, dict(rec, age_days=odd))
+    assert "records.age_days" not in table.borrowed
+    assert w1.score(table, as_of=AS_OF).equals(expected)
