@@ -107,12 +107,21 @@ void write_output(const std::string& path, Write write) {
   if (!out) throw gradus::IoError(path + ": write failed");
 }
 
-/// The index of subject `id`, or nothing (reported) when there is none.
-std::optional<std::size_t> subject_index(const gradus::SubjectTable& table, const std::string& id) {
-  auto it = std::find(table.ids.begin(), table.ids.end(), id);
-  if (it != table.ids.end()) return static_cast<std::size_t>(it - table.ids.begin());
-  std::cerr << fmt::format("gradus: --explain: no subject with id '{}'\n", id);
-  return std::nullopt;
+/// The index of each subject in `ids` (--explain), or nothing when one is missing (reported):
+/// found before anything is scored or written.
+std::optional<std::vector<std::size_t>> subject_rows(const gradus::SubjectTable& table,
+                                                     const std::vector<std::string>& ids) {
+  std::vector<std::size_t> rows;
+  for (const auto& id : ids) {
+    std::size_t i = 0;
+    while (i < table.subject_count() && table.id(i) != id) ++i;
+    if (i == table.subject_count()) {
+      std::cerr << fmt::format("gradus: --explain: no subject with id '{}'\n", id);
+      return std::nullopt;
+    }
+    rows.push_back(i);
+  }
+  return rows;
 }
 
 void report_rejects(const gradus::LoadReport& report, const std::string& reject) {
@@ -169,6 +178,9 @@ int run_suite(const ScoreArgs& a, const gradus::Plan& plan, std::int64_t as_of, 
   std::vector<const gradus::SubjectTable*> inputs;
   for (const auto& t : tables) inputs.push_back(&t);
 
+  const auto explain_rows = subject_rows(subjects, a.explain);
+  if (!explain_rows) return kUsage;
+
   std::mutex progress_mutex;
   bool progress = false;
   gradus::EvalOptions eo = eval_options(a, as_of, subjects.subject_count(), progress_mutex, progress);
@@ -181,10 +193,8 @@ int run_suite(const ScoreArgs& a, const gradus::Plan& plan, std::int64_t as_of, 
   write_output(a.out, [&](std::ostream& out) { gradus::write_suite_outcomes(out, plan, so, format); });
   double write_s = seconds_since(t2);
 
-  for (const auto& id : a.explain) {
-    auto i = subject_index(subjects, id);
-    if (!i) return kUsage;
-    gradus::SuiteExplanation x = gradus::explain_suite(plan, so, inputs, *i, eo);
+  for (std::size_t i : *explain_rows) {
+    gradus::SuiteExplanation x = gradus::explain_suite(plan, so, inputs, i, eo);
     std::cerr << (format == gradus::OutputFormat::jsonl ? x.to_json() + "\n" : x.to_text());
   }
   if (!a.no_summary) {
@@ -235,6 +245,8 @@ int run_score(const ScoreArgs& a) {
   gradus::SubjectTable table = gradus::load_csv(plan.schema, a.subjects, a.records, lo, &report);
   double load_s = seconds_since(t0);
   report_rejects(report, a.reject);
+  const auto explain_rows = subject_rows(table, a.explain);
+  if (!explain_rows) return kUsage;
 
   std::mutex progress_mutex;
   bool progress = false;
@@ -248,10 +260,8 @@ int run_score(const ScoreArgs& a) {
   write_output(a.out, [&](std::ostream& out) { gradus::write_outcomes(out, plan, table, outcomes, format); });
   double write_s = seconds_since(t2);
 
-  for (const auto& id : a.explain) {
-    auto i = subject_index(table, id);
-    if (!i) return kUsage;
-    gradus::Explanation x = gradus::explain(plan, table, *i, eo);
+  for (std::size_t i : *explain_rows) {
+    gradus::Explanation x = gradus::explain(plan, table, i, eo);
     std::cerr << (format == gradus::OutputFormat::jsonl ? x.to_json() + "\n" : x.to_text());
   }
   if (!a.no_summary) std::cerr << gradus::format_summary(gradus::summarize(plan, table, outcomes));
@@ -291,6 +301,15 @@ int run_penalty(const PenaltyArgs& a) {
   auto t0 = Clock::now();
   gradus::BreachTable breaches = gradus::load_breaches(checked, a.breaches, a.max_errors);
   double load_s = seconds_since(t0);
+  std::vector<std::size_t> explain_rows;  // found before anything is decided or written
+  for (const auto& id : a.explain) {
+    auto it = std::find(breaches.ids.begin(), breaches.ids.end(), id);
+    if (it == breaches.ids.end()) {
+      std::cerr << fmt::format("gradus: --explain: no breach with id '{}'\n", id);
+      return kUsage;
+    }
+    explain_rows.push_back(static_cast<std::size_t>(it - breaches.ids.begin()));
+  }
   auto t1 = Clock::now();
   std::vector<gradus::Decision> decisions = gradus::decide(checked, breaches, {static_cast<int>(a.threads)});
   double decide_s = seconds_since(t1);
@@ -307,15 +326,7 @@ int run_penalty(const PenaltyArgs& a) {
   out->flush();
   if (!*out) throw gradus::IoError((a.out.empty() ? std::string("standard output") : a.out) + ": write failed");
   double write_s = seconds_since(t2);
-  for (const auto& id : a.explain) {
-    auto it = std::find(breaches.ids.begin(), breaches.ids.end(), id);
-    if (it == breaches.ids.end()) {
-      std::cerr << fmt::format("gradus: --explain: no breach with id '{}'\n", id);
-      return kUsage;
-    }
-    auto row = static_cast<std::size_t>(it - breaches.ids.begin());
-    std::cerr << gradus::explain_decision(checked, breaches, row, decisions[row]);
-  }
+  for (std::size_t row : explain_rows) std::cerr << gradus::explain_decision(checked, breaches, row, decisions[row]);
   std::size_t failed = 0;
   for (const auto& d : decisions) failed += !d.error.empty();
   if (failed) std::cerr << fmt::format("gradus: {} breaches could not be decided; see the error column\n", failed);
