@@ -167,6 +167,13 @@ void Runner::load_columns() {
     return buf.data();
   };
   kind_ = decode(table_.record_kind, decoded_.size() - 1, r0_, nr_, Level::record, -1, nullptr, 0);
+  // a kind outside the schema's is a table that does not fit: checked before a kind selects anything
+  const auto nk = static_cast<std::uint64_t>(std::max<std::size_t>(plan_.schema.kinds.size(), 1));
+  bool outside = false;
+  for (std::size_t i = 0; i < nr_; ++i) outside |= static_cast<std::uint64_t>(kind_[i]) >= nk;
+  if (outside)
+    for (std::size_t i = 0; i < nr_; ++i)
+      if (static_cast<std::uint64_t>(kind_[i]) >= nk) bad_kind(i);
   for (std::size_t k = 0; k < ns; ++k)
     if (subject_used_[k])
       subject_values_[k] = decode(table_.subject_columns[k], k, s0_, ns_, Level::subject, static_cast<std::int32_t>(k),

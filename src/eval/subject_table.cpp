@@ -81,7 +81,7 @@ template <bool Masked, class T>
                    const std::int64_t* bytes, bool unchecked, const std::int64_t* kind, std::uint64_t kinds) {
   bool ok = true;
   auto read = [&](std::size_t i) {
-    if constexpr (Masked) return ((kinds >> kind[i]) & 1) != 0;
+    if constexpr (Masked) return ((kinds >> (kind[i] & 63)) & 1) != 0;
     return true;
   };
   // x where `keep`, else 0, without a branch (which of a chunk's records are read is random)
@@ -113,8 +113,7 @@ template <bool Masked, class T>
   const std::int64_t scale = e.scale;
   if (unchecked) {
     for (std::size_t i = 0; i < n; ++i) {
-      const std::int64_t x = static_cast<std::int64_t>(v[i]) * scale;
-      out[i] = select(read(i), x);
+      out[i] = select(read(i), static_cast<std::int64_t>(v[i])) * scale;
     }
     return true;
   }
@@ -123,7 +122,7 @@ template <bool Masked, class T>
     const auto x = static_cast<std::int64_t>(v[i]);
     const bool r = read(i), inside = (x >= low) & (x <= high);
     ok &= !r | inside;
-    out[i] = select(r & inside, x * scale);
+    out[i] = select(r & inside, x) * scale;  // what is out of range is not multiplied
   }
   return ok;
 }
@@ -238,7 +237,7 @@ bool Column::decode(std::size_t first, std::size_t n, std::int64_t* out, const s
                     std::uint64_t kinds) const {
   if (!borrowed_) {
     const std::int64_t* v = values_.data() + first;
-    for (std::size_t i = 0; i < n; ++i) out[i] = kind && !((kinds >> kind[i]) & 1) ? 0 : v[i];
+    for (std::size_t i = 0; i < n; ++i) out[i] = kind && !((kinds >> (kind[i] & 63)) & 1) ? 0 : v[i];
     return true;
   }
   return with_width(encoding_.width, [&](auto t) {

@@ -245,13 +245,18 @@ void write_outcomes(std::ostream& out, const Plan& plan, const SubjectTable& tab
   ErrorCursor errors(outcomes);
   OverrideNames overrides(plan, json);
   const std::size_t n = table.subject_count();
+  std::string number;  // a whole-number id, written out
+  auto id = [&](std::size_t i) -> std::string_view {
+    if (!table.ids.empty()) return table.ids[i];
+    return number = table.id(i);
+  };
   for (std::size_t i = 0; i < n; ++i) {
     const std::string* error = errors.at(i);
     const std::int32_t tier = outcomes.tier[i];
     const bool failed = error != nullptr || tier < 0;
     if (json) {
       buf += "{\"id\":";
-      put_json(buf, table.id(i));
+      put_json(buf, id(i));
       if (failed) {
         buf += ",\"score\":null,\"tier\":null,\"sampling\":null,\"interval_days\":null,";
         if (checks) buf += "\"checks_per_year\":null,";
@@ -271,7 +276,7 @@ void write_outcomes(std::ostream& out, const Plan& plan, const SubjectTable& tab
         buf += "}\n";
       }
     } else {
-      put_csv(buf, table.id(i));
+      put_csv(buf, id(i));
       if (failed) {
         buf += checks ? ",,,,,,,,," : ",,,,,,,,";
         put_csv(buf, error ? *error : kFailed);

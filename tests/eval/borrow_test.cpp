@@ -262,6 +262,19 @@ TEST(BorrowedTable, AValueThatCannotBeReadFailsItsSubjectAlone) {
   EXPECT_EQ(x.subject, "103");
 }
 
+TEST(BorrowedTable, AKindOutsideTheSchemaIsRefusedBeforeAnythingIsRead) {
+  const Fixture f;
+  SubjectTable t = f.borrowed();
+  std::vector<std::uint8_t> kinds(t.record_count(), 0);
+  kinds.back() = 1;
+  // a lookup that gives kind 2 of a schema with two kinds, and a kind 64 beyond any mask
+  for (std::int64_t wrong : {2, 64}) {
+    t.record_kind = Column::borrow(kinds.data(), kinds.size(), lookup(Column::Width::u8, 0, {0, wrong}), nullptr);
+    EXPECT_THROW(t.validate(f.plan->schema), UsageError);
+    for (bool fold : {true, false}) EXPECT_THROW(evaluate(*f.plan, t, f.options(2, fold)), UsageError) << wrong;
+  }
+}
+
 TEST(BorrowedTable, NumericIdsAreWrittenAsNumbers) {
   const Fixture f;
   SubjectTable t = f.borrowed();

@@ -67,9 +67,11 @@ class Table:
     Made by `Rulebook.prepare`; pass it to `Rulebook.evaluate`, `score` or
     `explain` (of any rulebook with the same schema) to prepare the data only
     once. Contiguous arrays of whole numbers, bools, ``datetime64[D]`` and
-    categorical codes, with records in subject order, are read in place
-    without a copy (`borrowed` lists them); the table keeps them alive, and an
-    evaluation reads them as they are then. Everything else (floats, strings,
+    categorical codes (record columns: with records in subject order) are read
+    in place without a copy (`borrowed` lists them); the table keeps them
+    alive. Each evaluation reads their values as they are then, while ids and
+    kinds are matched once, here: change those and prepare again, and change
+    nothing while an evaluation runs. Everything else (floats, strings,
     objects, strided arrays, records to regroup) is converted once.
     """
 

@@ -621,7 +621,7 @@ void convert_all(const std::vector<Task>& tasks, unsigned threads, Problems& pro
 /// How a source is read in place for target t (Column::borrow), or nothing
 /// when it must be converted: the decoding gives exactly what conversion would.
 std::optional<Column::Encoding> in_place(const Source& s, const Target& t) {
-  if (s.kind == 'O' || s.kind == 'f' || s.stride != static_cast<std::ptrdiff_t>(s.itemsize) ||
+  if (s.kind == 'O' || s.kind == 'f' || s.itemsize == 0 || s.stride != static_cast<std::ptrdiff_t>(s.itemsize) ||
       reinterpret_cast<std::uintptr_t>(s.data) % s.itemsize != 0)
     return std::nullopt;
   Column::Encoding e;
@@ -646,6 +646,8 @@ std::optional<Column::Encoding> in_place(const Source& s, const Target& t) {
   };
   switch (s.kind) {
     case 'C': {  // code -1 (missing) and bad categories cannot be read
+      for (std::size_t k = 0; k < s.values.size(); ++k)  // a value the lookup could not tell from "no value"
+        if (!s.bad[k] && s.values[k] == Column::kNoValue) return std::nullopt;
       codes(s.values.size() + 1, [&](std::size_t k) {
         return k == 0 || s.bad[k - 1] ? std::int64_t{-1} : s.values[k - 1];
       });
@@ -970,11 +972,15 @@ void check_borrowed(const Table& table, unsigned threads, bool all) {
     py::gil_scoped_release unlocked;
     const std::size_t m = t.record_count();
     std::vector<std::int64_t> kinds(m);
-    t.record_kind.decode(0, m, kinds.data());
+    if (!t.record_kind.decode(0, m, kinds.data())) {  // bad kinds are reported alone: fields follow them
+      for (const auto& b : table.borrowed)
+        if (b->column == &t.record_kind)
+          convert_all({Task{&b->source, &b->target, Sink{kinds.data()}}}, threads, problems);
+    }
     // the values are converted again as conversion reads them, which names each bad one
     std::vector<std::vector<std::int64_t>> scratch(table.borrowed.size());
     std::vector<Task> tasks;
-    for (std::size_t k = 0; k < table.borrowed.size(); ++k) {
+    for (std::size_t k = 0; k < table.borrowed.size() && problems.empty(); ++k) {
       const Borrowed& b = *table.borrowed[k];
       if (!all && (b.read || b.column->always_readable())) continue;
       std::vector<std::int64_t> values(b.column->size());
@@ -1098,12 +1104,13 @@ std::shared_ptr<Table> build_table(std::shared_ptr<const Plan> plan, const py::d
       }
     }
 
-    // Each column is borrowed when it can be read in place, converted otherwise.
+    // Each column is borrowed when it can be read in place, converted otherwise; record
+    // columns only when the records need no regrouping.
     const std::uint32_t* to = dest.empty() ? nullptr : dest.data();
-    // `record`: a record field, read only for the kinds in sink.kinds
+    // `record`: a record column; a record field is read only for the kinds in sink.kinds
     auto place = [&](Column& column, const Source& source, const Target& target, std::size_t size, Sink sink,
                      bool read, bool record) {
-      const auto encoding = to ? std::nullopt : in_place(source, target);
+      const auto encoding = record && to ? std::nullopt : in_place(source, target);
       if (encoding) {
         column = Column::borrow(source.data, size, *encoding, source.owner);
         borrowed.push_back({&source, &target, &column, sink.kinds, record, read});
@@ -1114,24 +1121,28 @@ std::shared_ptr<Table> build_table(std::shared_ptr<const Plan> plan, const py::d
       if (size > 0) tasks.push_back({&source, &target, sink});
     };
     // The kind first: record fields are read only for the kinds that have them.
-    if (has_kind) {
-      place(t.record_kind, kind_source, kind_target, m, Sink{nullptr, to}, true, false);  // selections read every kind
+    std::vector<std::int64_t> kinds;  // every record's kind, when a borrowed kind column meets converted fields
+    const std::int64_t* kind = nullptr;
+    if (has_kind && has_records) {
+      place(t.record_kind, kind_source, kind_target, m, Sink{nullptr, to}, true, true);  // selections read every kind
       convert_all(tasks, threads, problems);
       tasks.clear();
-    } else {
-      memory::size_huge(t.record_kind.values(), m);
-    }
-    if (problems.empty()) {
-      std::vector<std::int64_t> kinds;  // every record's kind, when a record field is converted
-      const std::int64_t* kind = t.record_kind.owned() ? t.record_kind.data() : nullptr;
       bool converted = false;
       for (std::size_t k = 0; k < record_sources.size(); ++k)
         converted = converted || to || !in_place(record_sources[k], record_targets[k]);
-      if (!kind && converted && m > 0) {
+      if (t.record_kind.owned()) {
+        kind = t.record_kind.data();
+      } else if (converted && m > 0) {
         memory::size_huge(kinds, m);
-        t.record_kind.decode(0, m, kinds.data());
         kind = kinds.data();
+        if (!t.record_kind.decode(0, m, kinds.data()))  // bad kinds are reported alone, by conversion
+          convert_all({Task{&kind_source, &kind_target, Sink{kinds.data()}}}, threads, problems);
       }
+    } else {
+      memory::size_huge(t.record_kind.values(), m);
+      kind = t.record_kind.data();
+    }
+    if (problems.empty()) {
       t.subject_columns.resize(schema.subject_fields.size());
       for (std::size_t k = 0; k < subject_sources.size(); ++k)
         place(t.subject_columns[k], subject_sources[k], subject_targets[k], n, Sink{nullptr}, subject_read[k], false);
@@ -1148,8 +1159,11 @@ std::shared_ptr<Table> build_table(std::shared_ptr<const Plan> plan, const py::d
     }
   }
   if (!problems.empty()) fail(problems);
-  for (const Placed& b : borrowed)
-    table->borrowed.push_back(std::make_shared<Borrowed>(Borrowed{*b.source, *b.target, b.column, b.kinds, b.record, b.read}));
+  for (const Placed& b : borrowed) {
+    auto kept = std::make_shared<Borrowed>(Borrowed{*b.source, *b.target, b.column, b.kinds, b.record, b.read});
+    kept->source.keep = py::object();  // `owner` keeps the array, and may go without the GIL
+    table->borrowed.push_back(std::move(kept));
+  }
   t.validate(schema, true);
   check_borrowed(*table, threads, false);  // what evaluation never reads is checked now
   return table;

@@ -1,18 +1,21 @@
 // Python data -> gradus::SubjectTable.
 //
 // Columns arrive as one-dimensional numpy arrays (any stride), or as pandas
-// categoricals split into (codes, categories). A contiguous array of whole
-// numbers, bools, datetime64[D] or categorical codes, whose records come in
-// subject order, is borrowed: the table reads it in place (Column::borrow),
-// with no copy, and keeps the array alive. Other typed arrays (floats,
-// strided ones, records to regroup) are converted once, without the GIL and
-// on several threads, into the table's runtime representation (schema.hpp).
-// Object arrays (str, int, float, Decimal, date, None...) are read value by
-// value with the GIL held.
+// categoricals split into (codes, categories). A contiguous, aligned array
+// of whole numbers, bools, datetime64[D] or categorical codes is borrowed
+// (record columns: when the records come in subject order): the table reads
+// it in place (Column::borrow), with no copy, and keeps the array alive.
+// Other typed arrays (floats, strided ones, records to regroup) are converted
+// once, without the GIL and on several threads, into the table's runtime
+// representation (schema.hpp). Object arrays (str, int, float, Decimal, date,
+// None...) are read value by value with the GIL held.
 //
 // A borrowed value that cannot be read (an integer that is no member of its
 // enumeration, a NaT) is found when the table is evaluated: check_borrowed()
 // then reports it exactly as a converted column's bad value is reported.
+// Columns the rulebook never reads are checked when the table is built. The
+// table reads the values of its arrays at each evaluation; ids and kinds are
+// matched when it is built. Arrays must not change while an evaluation runs.
 //
 // Every problem names its side ("subjects" or "records"), its 0-based row and
 // its column; nothing is dropped or guessed.

@@ -129,3 +129,17 @@ def test_bytes_in_the_other_order_and_misaligned_arrays_read_right(w1, subjects,
     table = w1.prepare(sub, dict(rec, age_days=odd))
     assert "records.age_days" not in table.borrowed
     assert w1.score(table, as_of=AS_OF).equals(expected)
+
+
+def test_subjects_without_records_and_bad_kinds(w1, subjects, records):
+    sub, rec = arrays(subjects, records)
+    alone = w1.score(sub, None, as_of=AS_OF)  # a schema with kinds, and no records at all
+    assert alone["score"].equals(w1.score(subjects, records.iloc[0:0], as_of=AS_OF)["score"])
+    # a missing kind is reported on its own, also where a field is converted
+    kinds = rec["kind"].cat.codes.to_numpy().copy()
+    kinds[6] = -1
+    bad = dict(rec, kind=pd.Categorical.from_codes(kinds, categories=rec["kind"].cat.categories))
+    for variant in (bad, dict(bad, amount=rec["amount"].astype(float))):
+        with pytest.raises(gradus.DataError) as info:
+            w1.score(sub, variant, as_of=AS_OF)
+        assert str(info.value) == r"records row 6, column 'kind': missing value (NaN)"

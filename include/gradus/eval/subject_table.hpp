@@ -5,7 +5,8 @@
 // Columns follow the Schema the table was built for: subject_columns[k] holds
 // Schema::subject_fields[k], record_columns[k] holds Schema::record_fields[k].
 // Values use the runtime representation described in schema.hpp. A record
-// field that the record's kind does not have reads as 0.
+// field that the record's kind does not have holds 0 in an owned column
+// (validate checks it), and reads as 0 from a borrowed one whatever is stored.
 //
 // Ownership: a column either holds its values (int64 in the runtime
 // representation), or reads another's memory in place: a borrowed column
@@ -78,8 +79,8 @@ class Column {
   std::int64_t raw(std::size_t i) const;
   /// Decodes [first, first + n) into out; false when some value cannot be read
   /// (each such value is written as 0; readable() finds them). With `kind` (the
-  /// kinds of the same records), a record whose kind is not in the mask `kinds`
-  /// reads as 0 whatever is stored.
+  /// kinds of the same records, each 0..63), a record whose kind is not in the
+  /// mask `kinds` reads as 0 whatever is stored.
   bool decode(std::size_t first, std::size_t n, std::int64_t* out, const std::int64_t* kind = nullptr,
               std::uint64_t kinds = ~std::uint64_t{0}) const;
   const Encoding& encoding() const { return encoding_; }
