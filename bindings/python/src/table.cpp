@@ -965,28 +965,33 @@ std::vector<std::string> borrowed_columns(const Table& table) {
 }
 
 void check_borrowed(const Table& table, unsigned threads, bool all) {
-  if (table.borrowed.empty()) return;
+  std::vector<const Borrowed*> check;  // all, or those evaluation never reads and that could hold bad values
+  bool records = false;
+  for (const auto& b : table.borrowed)
+    if (all || (!b->read && !b->column->always_readable())) {
+      check.push_back(b.get());
+      records = records || b->record;
+    }
+  if (check.empty()) return;
   const SubjectTable& t = table.data;
   Problems problems;
   {
     py::gil_scoped_release unlocked;
-    const std::size_t m = t.record_count();
-    std::vector<std::int64_t> kinds(m);
-    if (!t.record_kind.decode(0, m, kinds.data())) {  // bad kinds are reported alone: fields follow them
-      for (const auto& b : table.borrowed)
+    // record fields are read for the kinds that have them; bad kinds are reported alone
+    std::vector<std::int64_t> kinds(records ? t.record_count() : 0);
+    if (records && !t.record_kind.decode(0, kinds.size(), kinds.data()))
+      for (const Borrowed* b : check)
         if (b->column == &t.record_kind)
           convert_all({Task{&b->source, &b->target, Sink{kinds.data()}}}, threads, problems);
-    }
     // the values are converted again as conversion reads them, which names each bad one
-    std::vector<std::vector<std::int64_t>> scratch(table.borrowed.size());
+    std::vector<std::vector<std::int64_t>> scratch(check.size());
     std::vector<Task> tasks;
-    for (std::size_t k = 0; k < table.borrowed.size() && problems.empty(); ++k) {
-      const Borrowed& b = *table.borrowed[k];
-      if (!all && (b.read || b.column->always_readable())) continue;
-      std::vector<std::int64_t> values(b.column->size());
-      if (b.column->decode(0, values.size(), values.data(), b.record ? kinds.data() : nullptr, b.kinds)) continue;
-      scratch[k].resize(values.size());
-      tasks.push_back({&b.source, &b.target, Sink{scratch[k].data(), nullptr, b.record ? kinds.data() : nullptr, b.kinds}});
+    for (std::size_t k = 0; k < check.size() && problems.empty(); ++k) {
+      const Borrowed& b = *check[k];
+      scratch[k].resize(b.column->size());
+      const std::int64_t* kind = b.record ? kinds.data() : nullptr;
+      if (b.column->decode(0, scratch[k].size(), scratch[k].data(), kind, b.kinds)) continue;
+      tasks.push_back({&b.source, &b.target, Sink{scratch[k].data(), nullptr, kind, b.kinds}});
     }
     convert_all(tasks, threads, problems);
   }
