@@ -521,7 +521,8 @@ std::int32_t pack(std::vector<FoldLane>& lanes, const std::vector<std::uint64_t>
     if (w == used.size()) used.push_back(0);
     if (assign) {
       lanes[j].word = static_cast<std::int32_t>(w);
-      lanes[j].shift = static_cast<std::int32_t>(used[w]);
+      // a lane of no bits (every entry the same) reads nothing: shift 0, not the end of a full word
+      lanes[j].shift = bits[j] == 0 ? 0 : static_cast<std::int32_t>(used[w]);
       lanes[j].mask = bits[j] == 64 ? ~0ull : (1ull << bits[j]) - 1;
     }
     used[w] += bits[j];
