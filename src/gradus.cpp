@@ -168,6 +168,14 @@ std::string format_band(const PlanBand& band) {
                      band.hi_closed && band.hi != INT64_MAX ? ']' : ')');
 }
 
+std::vector<bool> Plan::reads(Level level) const {
+  const bool record = level == Level::record;
+  std::vector<bool> read(record ? schema.record_fields.size() : schema.subject_fields.size(), false);
+  for (const Instr& in : code)
+    if (in.op == (record ? Op::load_record : Op::load_subject) && in.a >= 0) read.at(static_cast<std::size_t>(in.a)) = true;
+  return read;
+}
+
 std::string Plan::dump() const {
   std::string out;
   for (std::size_t i = 0; i < code.size(); ++i) {

@@ -113,13 +113,12 @@ std::optional<std::vector<std::size_t>> subject_rows(const gradus::SubjectTable&
                                                      const std::vector<std::string>& ids) {
   std::vector<std::size_t> rows;
   for (const auto& id : ids) {
-    std::size_t i = 0;
-    while (i < table.subject_count() && table.id(i) != id) ++i;
-    if (i == table.subject_count()) {
+    const auto i = table.index_of(id);
+    if (!i) {
       std::cerr << fmt::format("gradus: --explain: no subject with id '{}'\n", id);
       return std::nullopt;
     }
-    rows.push_back(i);
+    rows.push_back(*i);
   }
   return rows;
 }

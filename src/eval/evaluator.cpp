@@ -141,12 +141,8 @@ Runner::Runner(const Plan& plan, const SubjectTable& table, std::int64_t as_of, 
   for (const PlanBandTable& t : plan.band_tables) band_thresholds_.push_back(band_thresholds(t));
   if (program_) fold_state_.resize(program_->folds.size());
   // the columns the plan reads (folds read a subset of the loads)
-  subject_used_.assign(table.subject_columns.size(), false);
-  record_used_.assign(table.record_columns.size(), false);
-  for (const Instr& in : plan.code) {
-    if (in.op == Op::load_subject) subject_used_.at(static_cast<std::size_t>(in.a)) = true;
-    if (in.op == Op::load_record && in.a >= 0) record_used_.at(static_cast<std::size_t>(in.a)) = true;
-  }
+  subject_used_ = plan.reads(Level::subject);
+  record_used_ = plan.reads(Level::record);
   subject_values_.assign(table.subject_columns.size(), nullptr);
   record_values_.assign(table.record_columns.size(), nullptr);
   decoded_.resize(table.subject_columns.size() + table.record_columns.size() + 1);
@@ -159,11 +155,9 @@ void Runner::load_columns() {
     if (c.owned()) return c.data() + first;
     auto& buf = decoded_[slot];
     if (buf.size() < n) buf.resize(n);
-    if (!c.decode(first, n, buf.data(), kind, kinds)) {
-      for (std::size_t i = 0; i < n; ++i)
-        if ((!kind || ((kinds >> kind[i]) & 1)) && !c.readable(first + i))
-          errors_.push_back({level, static_cast<std::int32_t>(i), column, Fault::unreadable});
-    }
+    if (!c.decode(first, n, buf.data(), kind, kinds))
+      for (std::size_t i : c.unreadable(first, n, kind, kinds))
+        errors_.push_back({level, static_cast<std::int32_t>(i), column, Fault::unreadable});
     return buf.data();
   };
   kind_ = decode(table_.record_kind, decoded_.size() - 1, r0_, nr_, Level::record, -1, nullptr, 0);
@@ -238,12 +232,7 @@ void Runner::ensure_by_kind() {
   if (by_kind_.size() < nk * nr_) by_kind_.resize(nk * nr_);
   std::int32_t* tail[64] = {};
   for (std::size_t k = 0; k < nk; ++k) tail[k] = by_kind_.data() + k * nr_;
-  const std::int64_t* kind = kind_;
-  for (std::size_t i = 0; i < nr_; ++i) {
-    const auto k = static_cast<std::uint64_t>(kind[i]);
-    if (k >= nk) bad_kind(i);
-    *tail[k]++ = static_cast<std::int32_t>(i);
-  }
+  for (std::size_t i = 0; i < nr_; ++i) *tail[kind_[i]]++ = static_cast<std::int32_t>(i);  // kinds checked by load_columns
   for (std::size_t k = 0; k < nk; ++k) kind_size_[k] = static_cast<std::size_t>(tail[k] - (by_kind_.data() + k * nr_));
   by_kind_ready_ = true;
 }
@@ -384,15 +373,8 @@ void Runner::bad_kind(std::size_t position) const {
 std::string Runner::describe(const PositionError& e) const {
   if (e.fault == Fault::unreadable) {
     const bool record = e.level == Level::record;
-    const std::size_t row = (record ? r0_ : s0_) + static_cast<std::size_t>(e.position);
-    const Schema& schema = plan_.schema;
-    const auto k = static_cast<std::size_t>(e.instr);
-    const Column& c = !record ? table_.subject_columns[k] : e.instr < 0 ? table_.record_kind : table_.record_columns[k];
-    const std::string field = e.instr < 0 ? std::string("the kind") : fmt::format("field '{}'", record ? schema.record_fields[k].name : schema.subject_fields[k].name);
-    const std::string type = e.instr < 0 ? std::string("record kind")
-                                         : schema.type_name(record ? schema.record_fields[k].type : schema.subject_fields[k].type);
-    const std::string where = record ? fmt::format("record {}", row) : fmt::format("subject '{}'", table_.id(row));
-    return fmt::format("{}: {} holds {}, which is not a {} value", where, field, c.raw(row), type);
+    return table_.describe_unreadable(plan_.schema, record, e.instr,
+                                      (record ? r0_ : s0_) + static_cast<std::size_t>(e.position));
   }
   const Instr& in = plan_.code[static_cast<std::size_t>(e.instr)];
   std::string where;
@@ -710,13 +692,10 @@ void Runner::exec(const Instr& in, std::int32_t index) {
       if (s.size() < nr_) s.resize(nr_);
       std::int32_t* o = s.data();
       std::size_t m = 0;
-      const auto nk = static_cast<std::uint64_t>(plan_.schema.kinds.size());
-      auto scan = [&](std::size_t b, std::size_t e) {
+      auto scan = [&](std::size_t b, std::size_t e) {  // kinds checked by load_columns
         for (std::size_t i = b; i < e; ++i) {
-          const auto k = static_cast<std::uint64_t>(kind[i]);
-          if (k >= nk) bad_kind(i);
           o[m] = static_cast<std::int32_t>(i);
-          m += (mask >> k) & 1;
+          m += (mask >> kind[i]) & 1;
         }
       };
       if (all) {

@@ -1,6 +1,7 @@
 #include "gradus/eval/subject_table.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <limits>
 #include <ostream>
 #include <span>
@@ -248,6 +249,14 @@ bool Column::decode(std::size_t first, std::size_t n, std::int64_t* out, const s
   });
 }
 
+std::vector<std::size_t> Column::unreadable(std::size_t first, std::size_t n, const std::int64_t* kind,
+                                            std::uint64_t kinds) const {
+  std::vector<std::size_t> out;
+  for (std::size_t i = 0; i < n; ++i)
+    if ((!kind || ((kinds >> (kind[i] & 63)) & 1)) && !readable(first + i)) out.push_back(i);
+  return out;
+}
+
 bool Column::operator==(const Column& other) const {
   if (size() != other.size()) return false;
   if (owned() && other.owned()) return values_ == other.values_;
@@ -271,6 +280,31 @@ std::string SubjectTable::id(std::size_t i) const {
   return std::to_string(id_numbers.raw(i));
 }
 
+std::optional<std::size_t> SubjectTable::index_of(std::string_view id) const {
+  if (!ids.empty()) {
+    auto it = std::find(ids.begin(), ids.end(), id);
+    if (it == ids.end()) return std::nullopt;
+    return static_cast<std::size_t>(it - ids.begin());
+  }
+  std::int64_t v;
+  const auto r = std::from_chars(id.data(), id.data() + id.size(), v);
+  if (r.ec != std::errc() || r.ptr != id.data() + id.size() || std::to_string(v) != id) return std::nullopt;
+  for (std::size_t i = 0; i < id_numbers.size(); ++i)
+    if (id_numbers.raw(i) == v) return i;
+  return std::nullopt;
+}
+
+std::string SubjectTable::describe_unreadable(const Schema& schema, bool record, std::int32_t field,
+                                              std::size_t row) const {
+  const auto k = static_cast<std::size_t>(field);
+  const Column& c = !record ? subject_columns.at(k) : field < 0 ? record_kind : record_columns.at(k);
+  const FieldDef* f = field < 0 ? nullptr : record ? &schema.record_fields.at(k) : &schema.subject_fields.at(k);
+  const std::string where = record ? fmt::format("record {}", row) : fmt::format("subject '{}'", id(row));
+  return fmt::format("{}: {} holds {}, which is not a {} value", where,
+                     f ? fmt::format("field '{}'", f->name) : std::string("the kind"), c.raw(row),
+                     f ? schema.type_name(f->type) : std::string("record kind"));
+}
+
 namespace {
 
 /// Every value of a column, decoded into `keep` when borrowed; with `kind`,
@@ -281,9 +315,7 @@ std::span<const std::int64_t> values_of(const Column& c, std::vector<std::int64_
                                         std::uint64_t kinds, Bad bad) {
   if (c.owned()) return {c.data(), c.size()};
   keep.resize(c.size());
-  if (!c.decode(0, c.size(), keep.data(), kind, kinds))
-    for (std::size_t i = 0; i < c.size(); ++i)
-      if ((!kind || ((kinds >> kind[i]) & 1)) && !c.readable(i)) bad(i);
+  if (!c.decode(0, c.size(), keep.data(), kind, kinds)) bad(c.unreadable(0, c.size(), kind, kinds).front());
   return keep;
 }
 
@@ -328,27 +360,23 @@ void SubjectTable::validate(const Schema& schema, bool shape_only) const {
   const auto nk = static_cast<std::int64_t>(kinds);
   auto subject = [&](std::size_t i) { return fmt::format("subject table: subject '{}'", id(i)); };
   auto record = [](std::size_t i) { return fmt::format("subject table: record {}", i); };
-  auto unreadable = [&](const Column& c, std::string where, const std::string& field, const std::string& type) {
-    return [&c, where = std::move(where), &field, &type](std::size_t i) {
-      throw UsageError(fmt::format("{} {}: {} holds {}, which is not a {} value", where, i, field, c.raw(i), type));
+  auto unreadable = [&](bool in_record, std::int32_t field) {
+    return [&, in_record, field](std::size_t i) {
+      throw UsageError("subject table: " + describe_unreadable(schema, in_record, field, i));
     };
   };
 
   std::vector<std::int64_t> keep;
   for (std::size_t k = 0; k < subject_columns.size(); ++k) {
     const FieldDef& f = schema.subject_fields[k];
-    const std::string field = fmt::format("field '{}'", f.name), type = schema.type_name(f.type);
-    const auto values = values_of(subject_columns[k], keep, nullptr, 0,
-                                  unreadable(subject_columns[k], "subject table: subject", field, type));
+    const auto values =
+        values_of(subject_columns[k], keep, nullptr, 0, unreadable(false, static_cast<std::int32_t>(k)));
     check_codes(schema, f, values, subject);
     check_allowed(f, values, nullptr, subject);
   }
 
   std::vector<std::int64_t> kind_keep;
-  const std::string kind_field = "the kind", kind_type = "record kind";
-  const std::int64_t* kind =
-      values_of(record_kind, kind_keep, nullptr, 0, unreadable(record_kind, "subject table: record", kind_field, kind_type))
-          .data();
+  const std::int64_t* kind = values_of(record_kind, kind_keep, nullptr, 0, unreadable(true, -1)).data();
 
   // Records: kinds, codes and kind masks in one branch-free pass (tables are
   // big and this runs before every evaluation); the culprit is looked for
@@ -372,9 +400,7 @@ void SubjectTable::validate(const Schema& schema, bool shape_only) const {
   std::vector<ColumnCheck> checks;
   for (std::size_t k = 0; k < record_columns.size(); ++k) {
     const FieldDef& f = schema.record_fields[k];
-    const std::string field = fmt::format("field '{}'", f.name), type = schema.type_name(f.type);
-    values[k] = values_of(record_columns[k], decoded[k], kind, f.kinds,
-                          unreadable(record_columns[k], "subject table: record", field, type));
+    values[k] = values_of(record_columns[k], decoded[k], kind, f.kinds, unreadable(true, static_cast<std::int32_t>(k)));
     std::uint64_t max_code = UINT64_MAX;
     if (f.type.kind == TypeKind::boolean) max_code = 1;
     if (f.type.kind == TypeKind::enumeration) {

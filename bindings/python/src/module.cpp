@@ -8,7 +8,6 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
-#include <charconv>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -299,15 +298,8 @@ PYBIND11_MODULE(_gradus, m) {
       .def_property_readonly("borrowed", &borrowed_columns,
                              "Columns read in place from the given arrays, without a copy ('subjects.NAME', 'records.NAME').")
       .def("index_of", [](const Table& t, const std::string& id) -> py::ssize_t {
-        const SubjectTable& d = t.data;
-        for (std::size_t i = 0; i < d.ids.size(); ++i)
-          if (d.ids[i] == id) return static_cast<py::ssize_t>(i);
-        std::int64_t v;  // whole-number ids: compared as numbers written the canonical way
-        const auto r = std::from_chars(id.data(), id.data() + id.size(), v);
-        if (d.ids.empty() && r.ec == std::errc() && r.ptr == id.data() + id.size() && std::to_string(v) == id)
-          for (std::size_t i = 0; i < d.id_numbers.size(); ++i)
-            if (d.id_numbers.raw(i) == v) return static_cast<py::ssize_t>(i);
-        return -1;
+        const auto i = t.data.index_of(id);
+        return i ? static_cast<py::ssize_t>(*i) : -1;
       }, "Position of the subject with this id, or -1.");
 
   py::class_<Scores, std::shared_ptr<Scores>>(m, "Scores", "The outcomes of one evaluation.")

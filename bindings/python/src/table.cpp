@@ -328,8 +328,7 @@ struct Source {
   std::vector<std::int64_t> values;
   std::vector<std::uint8_t> bad;           // parallel to values: 1 when it could not be converted
   std::map<std::size_t, std::string> why;  // the reasons of the bad ones
-  py::object keep;                         // the array(s) read
-  std::shared_ptr<const void> owner;       // keep, for a table that reads it in place
+  std::shared_ptr<const void> owner;       // the array read, for a table that reads it in place
 
   template <class T>
   T at(std::size_t i) const {
@@ -422,8 +421,7 @@ Source make_source(const char* side, const std::string& name, const py::handle& 
     py::array codes = as_array(tup[1], what + " codes");
     if (codes.dtype().kind() != 'i') throw py::type_error(fmt::format("{}: categorical codes must be signed integers", what));
     view(s, codes);
-    s.keep = codes;
-    s.owner = keeper(s.keep);
+    s.owner = keeper(codes);
     s.kind = 'C';
     Source cats;
     convert_objects(cats, as_array(tup[2], what + " categories"), t);
@@ -433,8 +431,7 @@ Source make_source(const char* side, const std::string& name, const py::handle& 
     return s;
   }
   py::array a = as_array(column, what);
-  s.keep = a;  // the array read (a native copy of one in the other byte order)
-  s.owner = keeper(s.keep);
+  s.owner = keeper(a);  // the array read (a native copy of one in the other byte order)
   const char kind = a.dtype().kind();
   if (kind == 'O') {
     s.kind = 'O';
@@ -1056,21 +1053,7 @@ std::shared_ptr<Table> build_table(std::shared_ptr<const Plan> plan, const py::d
 
   Problems problems;
   std::vector<Task> tasks;
-  struct Placed {
-    const Source* source;
-    const Target* target;
-    const Column* column;
-    std::uint64_t kinds;
-    bool record;
-    bool read;
-  };
-  // the columns the rulebook reads
-  std::vector<bool> subject_read(schema.subject_fields.size()), record_read(schema.record_fields.size());
-  for (const Instr& in : plan->code) {
-    if (in.op == Op::load_subject) subject_read.at(static_cast<std::size_t>(in.a)) = true;
-    if (in.op == Op::load_record && in.a >= 0) record_read.at(static_cast<std::size_t>(in.a)) = true;
-  }
-  std::vector<Placed> borrowed;
+  const std::vector<bool> subject_read = plan->reads(Level::subject), record_read = plan->reads(Level::record);
   {
     py::gil_scoped_release unlocked;
     if (!keys.integer) {
@@ -1112,13 +1095,17 @@ std::shared_ptr<Table> build_table(std::shared_ptr<const Plan> plan, const py::d
     // Each column is borrowed when it can be read in place, converted otherwise; record
     // columns only when the records need no regrouping.
     const std::uint32_t* to = dest.empty() ? nullptr : dest.data();
+    auto encoding = [&](const Source& source, const Target& target, bool record) {
+      return record && to ? std::nullopt : in_place(source, target);
+    };
     // `record`: a record column; a record field is read only for the kinds in sink.kinds
-    auto place = [&](Column& column, const Source& source, const Target& target, std::size_t size, Sink sink,
-                     bool read, bool record) {
-      const auto encoding = record && to ? std::nullopt : in_place(source, target);
-      if (encoding) {
-        column = Column::borrow(source.data, size, *encoding, source.owner);
-        borrowed.push_back({&source, &target, &column, sink.kinds, record, read});
+    auto place = [&](Column& column, const Source& source, const Target& target,
+                     const std::optional<Column::Encoding>& encoded, std::size_t size, Sink sink, bool read,
+                     bool record) {
+      if (encoded) {
+        column = Column::borrow(source.data, size, *encoded, source.owner);
+        table->borrowed.push_back(
+            std::make_shared<Borrowed>(Borrowed{source, target, &column, sink.kinds, record, read}));
         return;
       }
       memory::size_huge(column.values(), size);
@@ -1128,13 +1115,16 @@ std::shared_ptr<Table> build_table(std::shared_ptr<const Plan> plan, const py::d
     // The kind first: record fields are read only for the kinds that have them.
     std::vector<std::int64_t> kinds;  // every record's kind, when a borrowed kind column meets converted fields
     const std::int64_t* kind = nullptr;
+    std::vector<std::optional<Column::Encoding>> record_encodings;
+    for (std::size_t k = 0; k < record_sources.size(); ++k)
+      record_encodings.push_back(encoding(record_sources[k], record_targets[k], true));
     if (has_kind && has_records) {
-      place(t.record_kind, kind_source, kind_target, m, Sink{nullptr, to}, true, true);  // selections read every kind
+      place(t.record_kind, kind_source, kind_target, encoding(kind_source, kind_target, true), m, Sink{nullptr, to},
+            true, true);  // selections read every kind
       convert_all(tasks, threads, problems);
       tasks.clear();
-      bool converted = false;
-      for (std::size_t k = 0; k < record_sources.size(); ++k)
-        converted = converted || to || !in_place(record_sources[k], record_targets[k]);
+      const bool converted = std::any_of(record_encodings.begin(), record_encodings.end(),
+                                         [](const auto& e) { return !e.has_value(); });
       if (t.record_kind.owned()) {
         kind = t.record_kind.data();
       } else if (converted && m > 0) {
@@ -1150,25 +1140,21 @@ std::shared_ptr<Table> build_table(std::shared_ptr<const Plan> plan, const py::d
     if (problems.empty()) {
       t.subject_columns.resize(schema.subject_fields.size());
       for (std::size_t k = 0; k < subject_sources.size(); ++k)
-        place(t.subject_columns[k], subject_sources[k], subject_targets[k], n, Sink{nullptr}, subject_read[k], false);
+        place(t.subject_columns[k], subject_sources[k], subject_targets[k],
+              encoding(subject_sources[k], subject_targets[k], false), n, Sink{nullptr}, subject_read[k], false);
       t.record_columns.resize(schema.record_fields.size());
       for (std::size_t k = 0; k < schema.record_fields.size(); ++k) {
         if (!has_records) {
           t.record_columns[k] = std::vector<std::int64_t>{};
           continue;
         }
-        place(t.record_columns[k], record_sources[k], record_targets[k], m,
+        place(t.record_columns[k], record_sources[k], record_targets[k], record_encodings[k], m,
               Sink{nullptr, to, kind, schema.record_fields[k].kinds}, record_read[k], true);
       }
       convert_all(tasks, threads, problems);
     }
   }
   if (!problems.empty()) fail(problems);
-  for (const Placed& b : borrowed) {
-    auto kept = std::make_shared<Borrowed>(Borrowed{*b.source, *b.target, b.column, b.kinds, b.record, b.read});
-    kept->source.keep = py::object();  // `owner` keeps the array, and may go without the GIL
-    table->borrowed.push_back(std::move(kept));
-  }
   t.validate(schema, true);
   check_borrowed(*table, threads, false);  // what evaluation never reads is checked now
   return table;

@@ -23,6 +23,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "gradus/check/schema.hpp"
@@ -83,6 +84,10 @@ class Column {
   /// mask `kinds` reads as 0 whatever is stored.
   bool decode(std::size_t first, std::size_t n, std::int64_t* out, const std::int64_t* kind = nullptr,
               std::uint64_t kinds = ~std::uint64_t{0}) const;
+  /// The positions (from `first`) among [first, first + n) whose values cannot
+  /// be read, records whose kind is not in `kinds` left out: where decode() failed.
+  std::vector<std::size_t> unreadable(std::size_t first, std::size_t n, const std::int64_t* kind = nullptr,
+                                      std::uint64_t kinds = ~std::uint64_t{0}) const;
   const Encoding& encoding() const { return encoding_; }
 
   /// Equal when both hold the same runtime values, however stored.
@@ -114,6 +119,13 @@ struct SubjectTable {
   std::size_t record_count() const { return record_kind.size(); }
   /// The id of subject i, as written.
   std::string id(std::size_t i) const;
+  /// The position of the subject with this id (whole-number ids match their
+  /// canonical decimal form), or nothing.
+  std::optional<std::size_t> index_of(std::string_view id) const;
+  /// What messages say of a borrowed value that cannot be read: "record 12:
+  /// field 'sev' holds 9, which is not a Sev value" (field -1: the record kind;
+  /// a subject is named by its id).
+  std::string describe_unreadable(const Schema& schema, bool record, std::int32_t field, std::size_t row) const;
 
   /// Throws UsageError when the table does not fit the schema: column counts,
   /// lengths and offsets, and (unless shape_only) kind and enum codes out of

@@ -229,6 +229,9 @@ class Plan {
 
   /// Human-readable listing of the program, for debugging and golden tests.
   std::string dump() const;
+  /// For each subject field (Level::subject) or record field (Level::record):
+  /// whether the program reads it. The record kind is always read.
+  std::vector<bool> reads(Level level) const;
 };
 
 }  // namespace gradus
